@@ -1,0 +1,34 @@
+# Everyday commands. Only python3 (3.10+) and make are needed to start.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test check venv dev-venv system-deps clean
+
+run: venv ## start the dev server on http://127.0.0.1:5000
+	$(BIN)/flask --app website run --debug --host $(HOST) --port $(PORT)
+
+test: dev-venv system-deps ## set up and run the whole suite
+	$(BIN)/python -m pytest
+
+venv: $(VENV)/.runtime
+dev-venv: $(VENV)/.dev
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+system-deps:
+	tests/system-deps.sh
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

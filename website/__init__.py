@@ -1,16 +1,41 @@
-"""The blog: a Flask app that serves Markdown posts."""
+"""The blog: a Flask app that serves Markdown posts with front matter."""
+import logging
+
 from flask import Flask
+
+from . import assets, cli, error_pages, store, template_helpers, views
 
 
 def create_app(test_config=None):
-    """Build the app (placeholder until the posts layer lands)."""
-    app = Flask(__name__, template_folder="../templates", static_folder="../static",
-                instance_relative_config=True)
+    """Build the app.
+
+    Settings come from ``website/config.py``, then ``instance/config.py``,
+    then ``FLASK_*`` environment variables, then ``test_config``.
+    """
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder="../templates", static_folder="../static")
+    app.config.from_object("website.config")
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env()
     if test_config:
         app.config.update(test_config)
+    _setup_logging(app)
 
-    @app.get("/")
-    def index():
-        return "ok"
-
+    store.init_app(app)
+    template_helpers.init_app(app)
+    assets.init_app(app)
+    views.init_app(app)
+    error_pages.init_app(app)
+    cli.init_app(app)
     return app
+
+
+def _setup_logging(app):
+    # Post errors are logged by the website.* loggers; show them under any server.
+    logger = logging.getLogger(__name__)
+    if not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)

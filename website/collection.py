@@ -1,0 +1,155 @@
+"""All posts in a folder, kept fresh by a cheap, rate-limited mtime check.
+
+Only files that changed since the last look are read again; an unchanged
+post keeps its parsed header and its rendered HTML. Bad posts are logged
+once (per version of the file) and left out; the rest keep serving.
+"""
+import logging
+import os
+import threading
+import time
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DuplicateSlugError, PostError
+from .post import Post, tag_slug
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Snapshot:
+    """One consistent view of the folder: never changed after it is built."""
+
+    posts: list = field(default_factory=list)      # good posts, newest first
+    by_slug: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)     # PostError, one per bad file
+    stamps: dict = field(default_factory=dict)     # path -> (mtime_ns, size)
+    entries: dict = field(default_factory=dict)    # path -> Post or PostError
+
+
+class PostCollection:
+    """The posts in ``folder``.
+
+    :param check_interval: seconds between looks at the folder; 0 looks on
+        every :meth:`refresh`.
+    :param tz: the time zone of dates written without one.
+    """
+
+    def __init__(self, folder, check_interval=2.0, tz=dt.timezone.utc):
+        self.folder = Path(folder)
+        self.check_interval = check_interval
+        self.tz = tz
+        self._snapshot = Snapshot()
+        self._checked_at = None
+        self._lock = threading.Lock()
+
+    def __repr__(self):
+        return f"<PostCollection {str(self.folder)!r}: {len(self._snapshot.posts)} posts>"
+
+    # --- reading --------------------------------------------------------
+    def refresh(self, force=False):
+        """Pick up added, edited and deleted files, at most once per interval."""
+        now = time.monotonic()
+        if (not force and self._checked_at is not None
+                and now - self._checked_at < self.check_interval):
+            return
+        with self._lock:
+            if (not force and self._checked_at is not None
+                    and now - self._checked_at < self.check_interval):
+                return
+            stamps = self._scan()
+            if self._checked_at is None or stamps != self._snapshot.stamps:
+                self._snapshot = self._build(stamps, self._snapshot)
+            self._checked_at = time.monotonic()
+
+    def _scan(self):
+        stamps = {}
+        try:
+            entries = list(os.scandir(self.folder))
+        except FileNotFoundError:
+            logger.error("posts folder %s does not exist", self.folder)
+            return stamps
+        for entry in entries:
+            if entry.name.endswith(".md") and not entry.name.startswith("."):
+                try:
+                    if entry.is_file():
+                        info = entry.stat()
+                        stamps[Path(entry.path)] = (info.st_mtime_ns, info.st_size)
+                except OSError:
+                    stamps[Path(entry.path)] = (0, -1)
+        return stamps
+
+    def _build(self, stamps, old):
+        entries = {}
+        for path, stamp in sorted(stamps.items()):
+            previous = old.entries.get(path)
+            if previous is not None and old.stamps.get(path) == stamp:
+                entries[path] = previous
+                continue
+            try:
+                entries[path] = Post.from_file(path, mtime_ns=stamp[0])
+            except PostError as exc:
+                entries[path] = exc
+                logger.error("Skipping post %s", exc)
+        return self._index(entries, stamps)
+
+    def _index(self, entries, stamps):
+        claims = {}
+        for post in entries.values():
+            if isinstance(post, Post):
+                claims.setdefault(post.slug, []).append(post)
+        by_slug, errors = {}, [e for e in entries.values() if isinstance(e, PostError)]
+        for slug, owners in claims.items():
+            if len(owners) == 1:
+                by_slug[slug] = owners[0]
+                continue
+            names = ", ".join(str(p.path) for p in owners)
+            for post in owners:
+                error = DuplicateSlugError(post.path, f"slug '{slug}' is claimed by {names}; "
+                                           "neither is published until one changes",
+                                           line=None, field="slug")
+                errors.append(error)
+            logger.error("Skipping posts: slug '%s' is claimed by %s", slug, names)
+        posts = sorted(by_slug.values(), key=lambda p: (p.published_at(self.tz), p.slug),
+                       reverse=True)
+        return Snapshot(posts, by_slug, errors, stamps, entries)
+
+    # --- querying -------------------------------------------------------
+    @property
+    def errors(self):
+        """One :class:`PostError` per file that isn't published because of it."""
+        return list(self._snapshot.errors)
+
+    def all(self):
+        """Every good post, drafts and future ones included, newest first."""
+        return list(self._snapshot.posts)
+
+    def visible(self, now, preview=False):
+        """Posts a reader may see at ``now`` (aware), newest first.
+
+        :param preview: also drafts and posts dated in the future (the dev
+            server and ``SHOW_DRAFTS``).
+        """
+        if preview:
+            return list(self._snapshot.posts)
+        return [p for p in self._snapshot.posts if p.is_public(now)]
+
+    def get(self, slug):
+        """The post with ``slug`` (whatever its state), or None."""
+        return self._snapshot.by_slug.get(slug)
+
+
+def tag_index(posts):
+    """``{tag_slug: (display name, [posts])}`` for ``posts``, keeping their order.
+
+    The display name is the spelling used first (by the newest post).
+    """
+    index = {}
+    for post in posts:
+        for tag in post.tags:
+            slug = tag_slug(tag)
+            if slug:
+                index.setdefault(slug, (tag, []))[1].append(post)
+    return index

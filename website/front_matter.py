@@ -1,0 +1,90 @@
+"""Split a post file into its header and Markdown body.
+
+Two header styles are understood, in any mix across files:
+
+* YAML front matter between ``---`` lines (parsed by python-frontmatter);
+* a bare header: ``key: value`` lines at the very top, ended by the first
+  blank line. Values are plain text to the end of the line (not YAML).
+
+This module knows nothing of Flask or of what the fields mean.
+"""
+import re
+from dataclasses import dataclass, field
+
+import frontmatter
+import yaml
+
+from .errors import HeaderError
+
+_BARE_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(?P<value>.*?))?[ \t]*$")
+_YAML_HANDLER = frontmatter.YAMLHandler()
+
+
+@dataclass
+class Header:
+    """What :func:`split` found: the fields, the body, and where things are."""
+
+    fields: dict
+    body: str
+    body_line: int                          # 1-based line where the body starts
+    lines: dict = field(default_factory=dict)  # field name -> 1-based line
+    style: str = "bare"                     # "yaml", "bare" or "none"
+
+
+def split(text, path="<post>"):
+    """Parse ``text`` (a whole post file) into a :class:`Header`.
+
+    :raise HeaderError: broken YAML or a malformed bare header, with its line.
+    """
+    text = text.lstrip("\ufeff")
+    if _YAML_HANDLER.detect(text):
+        return _split_yaml(text, path)
+    return _split_bare(text, path)
+
+
+def _split_yaml(text, path):
+    try:
+        raw, body = _YAML_HANDLER.split(text)
+    except ValueError as exc:
+        raise HeaderError(path, "front matter opened with '---' is never closed", line=1) from exc
+    try:
+        fields = yaml.safe_load(raw) if raw.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1   # +1 for 1-based, +1 for '---'
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise HeaderError(path, f"broken YAML front matter: {problem}", line=line) from exc
+    if not isinstance(fields, dict):
+        raise HeaderError(path, "front matter must be 'key: value' pairs", line=2)
+    lines = {}
+    for number, line in enumerate(raw.splitlines(), start=2):
+        match = _BARE_LINE.match(line)
+        if match and match["key"] not in lines:
+            lines[match["key"]] = number
+    body_line = raw.count("\n") + 4   # '---', the header, '---', then the body
+    return Header({str(k): v for k, v in fields.items()}, body, body_line, lines, "yaml")
+
+
+def _split_bare(text, path):
+    all_lines = text.split("\n")
+    if not all_lines or not _BARE_LINE.match(all_lines[0]):
+        return Header({}, text, 1, {}, "none")
+    fields, lines = {}, {}
+    number = 0
+    for number, line in enumerate(all_lines, start=1):
+        if not line.strip():
+            break
+        match = _BARE_LINE.match(line)
+        if not match:
+            raise HeaderError(path, f"header line is not 'key: value': {line.strip()[:60]!r}"
+                              " (end the header with a blank line)", line=number)
+        key = match["key"].lower()
+        if key in fields:
+            raise HeaderError(path, f"'{key}' is given twice (first on line {lines[key]})",
+                              line=number, field=key)
+        fields[key] = match["value"] or ""
+        lines[key] = number
+    else:
+        number += 1
+    body = "\n".join(all_lines[number:])
+    return Header(fields, body, number + 1, lines, "bare")

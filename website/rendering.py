@@ -1,0 +1,138 @@
+"""Markdown to HTML, the way posts are written for this site.
+
+Python-Markdown with fenced and indented code highlighted by Pygments,
+tables, footnotes, heading permalinks and a table of contents. Raw HTML
+passes through, and Markdown inside raw HTML container blocks (a
+``<div class="note">`` holding paragraphs or code) is rendered without the
+author having to mark the block.
+"""
+import html
+import re
+from dataclasses import dataclass
+
+import markdown
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+from pygments.formatters import HtmlFormatter
+
+HIGHLIGHT_CLASS = "highlight"
+
+# Container tags whose contents authors write in Markdown.
+_CONTAINERS = "div|section|article|aside|details|blockquote|header|footer|main|nav"
+_OPENING_TAG = re.compile(
+    rf"^(?P<indent> {{0,3}})<(?P<tag>{_CONTAINERS})(?=[\s>/])(?P<attrs>[^>]*)>",
+    re.IGNORECASE,
+)
+
+
+class _MarkdownInHtml(Preprocessor):
+    """Mark raw container blocks ``markdown="1"`` unless the author chose already.
+
+    Runs after fenced code is stashed away, so tags inside code stay as written.
+    """
+
+    def run(self, lines):
+        return [self._mark(line) for line in lines]
+
+    @staticmethod
+    def _mark(line):
+        match = _OPENING_TAG.match(line)
+        if not match or re.search(r"\bmarkdown\s*=", match["attrs"]):
+            return line
+        return (f'{match["indent"]}<{match["tag"]}{match["attrs"]} markdown="1">'
+                + line[match.end():])
+
+
+class MarkdownInHtmlExtension(Extension):
+    """Registers :class:`_MarkdownInHtml` between fenced code and raw HTML handling."""
+
+    def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown's name)
+        md.preprocessors.register(_MarkdownInHtml(md), "auto_md_in_html", 22)
+
+
+def _extensions():
+    return [
+        "markdown.extensions.extra",       # fenced code, tables, footnotes, md_in_html, ...
+        "markdown.extensions.codehilite",
+        "markdown.extensions.toc",
+        "markdown.extensions.sane_lists",
+        MarkdownInHtmlExtension(),
+    ]
+
+
+_EXTENSION_CONFIGS = {
+    "markdown.extensions.codehilite": {
+        "css_class": HIGHLIGHT_CLASS,
+        "guess_lang": False,
+    },
+    "markdown.extensions.toc": {
+        "permalink": "#",
+        "permalink_class": "permalink",
+        "permalink_title": "Link to this section",
+        "toc_depth": "2-4",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered post body and its table of contents."""
+
+    html: str
+    toc: str            # nested <ul> of the headings, "" when there are none
+    toc_tokens: list    # the same as data: [{"level", "id", "name", "children"}]
+
+
+def render(text):
+    """Render Markdown ``text`` to :class:`Rendered` HTML."""
+    md = markdown.Markdown(extensions=_extensions(), extension_configs=_EXTENSION_CONFIGS,
+                           output_format="html")
+    # A code block that scrolls sideways must be reachable from the keyboard.
+    body = md.convert(text).replace(f'<div class="{HIGHLIGHT_CLASS}"><pre>',
+                                    f'<div class="{HIGHLIGHT_CLASS}"><pre tabindex="0">')
+    tokens = getattr(md, "toc_tokens", [])
+    return Rendered(body, md.toc if tokens else "", tokens)
+
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_SKIP_BLOCK = re.compile(r"^\s*(#|<|>|\||[-*+] |\d+[.)] |!\[|\[\^|\*\s*\*\s*\*|-{3,}|={3,})")
+_FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def first_paragraph(text):
+    """The first prose paragraph of Markdown ``text``, as plain text ("" if none)."""
+    in_fence = False
+    block = []
+    for line in text.split("\n") + [""]:
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            block = []
+            continue
+        if in_fence:
+            continue
+        if line.strip():
+            block.append(line)
+            continue
+        if block and not _SKIP_BLOCK.match(block[0]) and not block[0].startswith("    "):
+            return plain_text(" ".join(block))
+        block = []
+    return ""
+
+
+def plain_text(markdown_text):
+    """Markdown ``markdown_text`` (one paragraph) reduced to plain text."""
+    source = _FOOTNOTE_REF.sub("", markdown_text)
+    rendered = markdown.markdown(source)
+    return " ".join(html.unescape(_TAG.sub("", rendered)).split())
+
+
+def pygments_css(light_style, dark_style):
+    """Stylesheet for highlighted code: ``light_style``, and ``dark_style``
+    when the reader prefers a dark colour scheme."""
+    selector = f".{HIGHLIGHT_CLASS}"
+    light = HtmlFormatter(style=light_style).get_style_defs(selector)
+    dark = HtmlFormatter(style=dark_style).get_style_defs(selector)
+    dark = "\n".join("  " + line for line in dark.splitlines())
+    return (f"/* Pygments styles: {light_style} (light), {dark_style} (dark). */\n"
+            f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n")

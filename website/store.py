@@ -1,0 +1,67 @@
+"""The app's post collection: created once, refreshed before each request."""
+import datetime as dt
+import logging
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, g
+
+from .collection import PostCollection
+
+logger = logging.getLogger(__name__)
+
+
+def init_app(app):
+    """Attach a :class:`PostCollection` for ``POSTS_DIR`` and keep it fresh."""
+    folder = Path(app.config["POSTS_DIR"])
+    if not folder.is_absolute():
+        folder = Path(app.root_path).parent / folder
+    app.config["POSTS_DIR"] = str(folder)
+    collection = PostCollection(folder, app.config["POSTS_CHECK_INTERVAL"], site_tz(app))
+    app.extensions["posts"] = collection
+    collection.refresh(force=True)   # front matter only: bodies render on first view
+
+    @app.before_request
+    def _refresh_posts():
+        # The dev server looks at every request; production at most every interval.
+        collection.check_interval = 0 if app.debug else app.config["POSTS_CHECK_INTERVAL"]
+        collection.refresh()
+
+
+def site_tz(app=None):
+    """The site's time zone (``TIMEZONE``), for dates written without one."""
+    name = (app or current_app).config["TIMEZONE"]
+    return dt.timezone.utc if name.upper() == "UTC" else ZoneInfo(name)
+
+
+def collection():
+    """The current app's :class:`PostCollection`."""
+    return current_app.extensions["posts"]
+
+
+def now():
+    """This request's idea of now, in the site's time zone."""
+    if "now" not in g:
+        g.now = dt.datetime.now(site_tz())
+    return g.now
+
+
+def preview():
+    """True where drafts and scheduled posts are shown: debug or ``SHOW_DRAFTS``."""
+    return bool(current_app.debug or current_app.config["SHOW_DRAFTS"])
+
+
+def visible_posts():
+    """Posts this request may show, newest first."""
+    return collection().visible(now(), preview())
+
+
+def get_post_or_404(slug):
+    """The visible post with ``slug``.
+
+    :raise 404: no such post, or it is a draft or scheduled and not previewed.
+    """
+    post = collection().get(slug)
+    if post is None or not (preview() or post.is_public(now())):
+        abort(404)
+    return post

@@ -1,0 +1,43 @@
+"""Filters and globals the templates use."""
+import datetime as dt
+
+from flask import current_app, request
+from markupsafe import Markup
+
+from .post import tag_slug
+from .rendering import render
+
+
+def init_app(app):
+    """Register the filters and context."""
+    app.add_template_filter(tag_slug)
+    app.add_template_filter(human_date)
+    app.add_template_filter(iso_date)
+    app.add_template_filter(markdown_filter, "markdown")
+    app.add_template_global(absolute_url)
+    app.context_processor(lambda: {"current_year": dt.date.today().year})
+
+
+def human_date(value):
+    """``14 July 2018``."""
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
+def iso_date(value):
+    """``2018-07-14`` for dates at midnight, else the full ISO datetime."""
+    if not value:
+        return ""
+    if isinstance(value, dt.datetime) and (value.time() != dt.time() or value.tzinfo):
+        return value.isoformat()
+    return f"{value:%Y-%m-%d}"
+
+
+def markdown_filter(text):
+    """Render a short Markdown text from the settings (the home page intro)."""
+    return Markup(render(text or "").html)
+
+
+def absolute_url(path=None):
+    """``SITE_URL`` + ``path`` (default: this request's path)."""
+    base = current_app.config["SITE_URL"].rstrip("/")
+    return base + (request.full_path.rstrip("?") if path is None else path)

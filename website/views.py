@@ -1,0 +1,72 @@
+"""The pages: home, blog index, posts, tags."""
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+
+from .collection import tag_index
+from .post import tag_slug
+from .store import get_post_or_404, visible_posts
+
+bp = Blueprint("blog", __name__)
+
+
+def init_app(app):
+    """Register the blog's pages."""
+    app.register_blueprint(bp)
+
+
+@bp.get("/")
+def home():
+    """The site's intro and the latest posts."""
+    posts = visible_posts()[:current_app.config["HOME_POSTS"]]
+    return render_template("home.html", posts=posts)
+
+
+@bp.get("/blog", defaults={"page": 1})
+@bp.get("/blog/page/<int:page>")
+def index(page):
+    """Published posts, newest first, a page at a time, with every tag.
+
+    :raise 404: a page past the end (page 1 always exists).
+    """
+    posts = visible_posts()
+    per_page = max(1, int(current_app.config["POSTS_PER_PAGE"]))
+    pages = max(1, -(-len(posts) // per_page))
+    if page < 1 or page > pages:
+        abort(404)
+    tags = sorted(tag_index(posts).items(), key=lambda item: (-len(item[1][1]), item[0]))
+    return render_template(
+        "blog.html", posts=posts[(page - 1) * per_page:page * per_page],
+        page=page, pages=pages, tags=tags, total=len(posts),
+    )
+
+
+@bp.get("/blog/page/1")
+def first_page():
+    """``/blog`` is page 1; one address per page."""
+    return redirect(url_for("blog.index"), 301)
+
+
+@bp.get("/blog/<slug>")
+def post(slug):
+    """One post, with its neighbours for previous/next links."""
+    current = get_post_or_404(slug)
+    posts = visible_posts()
+    at = posts.index(current)
+    newer = posts[at - 1] if at > 0 else None
+    older = posts[at + 1] if at + 1 < len(posts) else None
+    return render_template("post.html", post=current, newer=newer, older=older)
+
+
+@bp.get("/blog/tag/<tag>")
+def tag(tag):
+    """Posts with ``tag``; other spellings redirect to its URL form.
+
+    :raise 404: no visible post has the tag.
+    """
+    slug = tag_slug(tag)
+    found = tag_index(visible_posts()).get(slug)
+    if found is None:
+        abort(404)
+    if tag != slug:
+        return redirect(url_for("blog.tag", tag=slug), 301)
+    name, posts = found
+    return render_template("tag.html", tag=name, slug=slug, posts=posts)

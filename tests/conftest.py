@@ -1,0 +1,64 @@
+"""Shared fixtures: the app built by its factory on a temporary posts folder."""
+import shutil
+from pathlib import Path
+
+import pytest
+
+from website import create_app
+
+TEST_POSTS = Path(__file__).parent / "posts"
+SAMPLE_POSTS = Path(__file__).parent.parent / "posts"
+SITE_URL = "https://blog.example.com"
+
+
+@pytest.fixture
+def posts_dir(tmp_path):
+    """A temporary copy of tests/posts/, one post per case it covers."""
+    folder = tmp_path / "posts"
+    shutil.copytree(TEST_POSTS, folder)
+    return folder
+
+
+@pytest.fixture
+def make_app():
+    """Build an app on a posts folder, with test settings plus ``overrides``."""
+    def build(folder, **overrides):
+        config = {"TESTING": True, "POSTS_DIR": str(folder), "SITE_URL": SITE_URL,
+                  "POSTS_CHECK_INTERVAL": 0}
+        config.update(overrides)
+        return create_app(config)
+    return build
+
+
+@pytest.fixture
+def app(make_app, posts_dir):
+    return make_app(posts_dir)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def sample_app(make_app, tmp_path):
+    """The app on a copy of the project's own sample posts."""
+    folder = tmp_path / "sample-posts"
+    shutil.copytree(SAMPLE_POSTS, folder)
+    return make_app(folder)
+
+
+@pytest.fixture
+def write_post(posts_dir):
+    """Write ``text`` to ``posts_dir/name`` and return the path."""
+    def write(name, text, encoding="utf-8"):
+        path = posts_dir / name
+        data = text.encode(encoding) if isinstance(text, str) else text
+        path.write_bytes(data)
+        return path
+    return write

@@ -6,13 +6,14 @@ from flask import Flask
 from . import assets, cli, error_pages, store, template_helpers, views
 
 
-def create_app(test_config=None):
+def create_app(test_config=None, instance_path=None):
     """Build the app.
 
-    Settings come from ``website/config.py``, then ``instance/config.py``,
-    then ``FLASK_*`` environment variables, then ``test_config``.
+    Settings come from ``website/config.py``, then ``instance/config.py``
+    (``instance_path`` chooses another instance folder), then ``FLASK_*``
+    environment variables, then ``test_config``.
     """
-    app = Flask(__name__, instance_relative_config=True,
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True,
                 template_folder="../templates", static_folder="../static")
     app.config.from_object("website.config")
     app.config.from_pyfile("config.py", silent=True)

@@ -26,7 +26,7 @@ class Header:
 
     fields: dict
     body: str
-    body_line: int                          # 1-based line where the body starts
+    body_line: int                          # 1-based file line of the body's first line
     lines: dict = field(default_factory=dict)  # field name -> 1-based line
     style: str = "bare"                     # "yaml", "bare" or "none"
 
@@ -50,18 +50,26 @@ def _split_yaml(text, path):
     try:
         fields = yaml.safe_load(raw) if raw.strip() else {}
     except yaml.YAMLError as exc:
+        # ``raw`` starts with the rest of the opening '---' line, so a mark's
+        # 0-based line is the file's 1-based line. A problem found only at the
+        # end (an unclosed bracket) is reported where its construct began.
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1   # +1 for 1-based, +1 for '---'
+        if "<stream end>" in str(getattr(exc, "problem", "")):
+            mark = getattr(exc, "context_mark", None) or mark
+        line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context_mark", None)
+        if context is not None and context.line + 1 != line:
+            problem += f" ({getattr(exc, 'context', None) or 'context'} on line {context.line + 1})"
         raise HeaderError(path, f"broken YAML front matter: {problem}", line=line) from exc
     if not isinstance(fields, dict):
         raise HeaderError(path, "front matter must be 'key: value' pairs", line=2)
     lines = {}
-    for number, line in enumerate(raw.splitlines(), start=2):
+    for number, line in enumerate(raw.split("\n"), start=1):
         match = _BARE_LINE.match(line)
         if match and match["key"] not in lines:
             lines[match["key"]] = number
-    body_line = raw.count("\n") + 4   # '---', the header, '---', then the body
+    body_line = raw.count("\n") + 1   # the body starts with the rest of the closing '---' line
     return Header({str(k): v for k, v in fields.items()}, body, body_line, lines, "yaml")
 
 

@@ -5,13 +5,16 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test check venv dev-venv system-deps clean
+.PHONY: run test bench venv dev-venv system-deps clean
 
 run: venv ## start the dev server on http://127.0.0.1:5000
 	$(BIN)/flask --app website run --debug --host $(HOST) --port $(PORT)
 
 test: dev-venv system-deps ## set up and run the whole suite
 	$(BIN)/python -m pytest
+
+bench: venv ## time startup, rendering, cached views and the freshness check
+	$(BIN)/python benchmarks/posts.py
 
 venv: $(VENV)/.runtime
 dev-venv: $(VENV)/.dev

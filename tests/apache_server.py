@@ -1,0 +1,246 @@
+"""A real Apache + mod_wsgi in the foreground, running the project's own site.
+
+The server gets its own ServerRoot in a temporary folder and listens on a free
+127.0.0.1 port. Its httpd.conf only does what Debian's apache2.conf does for a
+site (modules, a deny-all ``<Directory />``, logs, a catch-all default site);
+the site itself is deploy/apache/*.in rendered by deploy/apache/render.sh, the
+same script setup.sh uses.
+
+mod_wsgi embeds Debian's /usr/bin/python3, so the site's virtualenv is made
+with that Python (``.venv-apache/``, rebuilt when requirements.txt changes).
+As root, Apache's children and the WSGI daemon run as ``nobody``: Apache will
+not serve as root.
+"""
+import grp
+import hashlib
+import http.client
+import os
+import pwd
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+APACHE_DIR = REPO / "deploy" / "apache"
+RENDER = APACHE_DIR / "render.sh"
+MODULES_DIR = Path("/usr/lib/apache2/modules")
+MOD_WSGI = MODULES_DIR / "mod_wsgi.so"
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+APACHE_VENV = REPO / ".venv-apache"
+DOMAIN = "blog.test"
+# The modules the site needs, as setup.sh enables them, plus the MPM.
+MODULES = ["mpm_event", "authz_core", "authz_host", "alias", "mime", "headers",
+           "filter", "deflate", "rewrite", "wsgi"]
+
+
+def missing_tools():
+    """What is missing to run Apache here, or an empty list."""
+    missing = [str(p) for p in (Path("/usr/sbin/apache2"), MOD_WSGI, SYSTEM_PYTHON) if not p.exists()]
+    if shutil.which("git") is None:
+        missing.append("git")
+    return missing
+
+
+def mod_wsgi_python():
+    """``3.11``: the Python version mod_wsgi.so is linked against."""
+    out = subprocess.run(["ldd", str(MOD_WSGI)], capture_output=True, text=True, check=True).stdout
+    found = re.search(r"libpython(\d+\.\d+)", out)
+    assert found, f"no libpython in ldd {MOD_WSGI}:\n{out}"
+    return found.group(1)
+
+
+def python_version(python):
+    out = subprocess.run([str(python), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                         capture_output=True, text=True, check=True).stdout
+    return out.strip()
+
+
+def apache_venv():
+    """The virtualenv for mod_wsgi, made with /usr/bin/python3; built once per requirements."""
+    requirements = (REPO / "requirements.txt").read_bytes()
+    stamp_text = f"{python_version(SYSTEM_PYTHON)} {hashlib.sha256(requirements).hexdigest()}\n"
+    stamp = APACHE_VENV / ".requirements-stamp"
+    if stamp.exists() and stamp.read_text() == stamp_text:
+        return APACHE_VENV
+    shutil.rmtree(APACHE_VENV, ignore_errors=True)
+    subprocess.run([str(SYSTEM_PYTHON), "-m", "venv", str(APACHE_VENV)], check=True)
+    subprocess.run([str(APACHE_VENV / "bin" / "pip"), "install", "--quiet",
+                    "--disable-pip-version-check", "-r", str(REPO / "requirements.txt")], check=True)
+    stamp.write_text(stamp_text)
+    # The same record setup.sh and deploy/update.sh keep.
+    (APACHE_VENV / ".requirements-sha256").write_text(hashlib.sha256(requirements).hexdigest() + "\n")
+    return APACHE_VENV
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_identity():
+    """(user, group) for Apache's children and the WSGI daemon."""
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("nobody")
+        return user.pw_name, grp.getgrgid(user.pw_gid).gr_name
+    return pwd.getpwuid(os.getuid()).pw_name, grp.getgrgid(os.getgid()).gr_name
+
+
+def render(template, **values):
+    """deploy/apache/<template> rendered by render.sh."""
+    args = [str(RENDER), str(APACHE_DIR / template)] + [f"{k}={v}" for k, v in values.items()]
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+
+class ApacheServer:
+    """``apache2 -DFOREGROUND`` serving ``project`` through the project's site template."""
+
+    def __init__(self, root, project, venv):
+        self.root = Path(root)
+        self.project = Path(project).resolve()
+        self.venv = Path(venv)
+        self.port = free_port()
+        self.user, self.group = run_identity()
+        self.process = None
+        for sub in ("conf", "site", "logs", "run", "sites-enabled", "www/html"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        # Debian's layout: /var/www/html/website -> the project.
+        self.link = self.root / "www" / "html" / "website"
+        if not self.link.is_symlink():
+            self.link.symlink_to(self.project)
+
+    @property
+    def access_log(self):
+        return self.root / "logs" / "website-access.log"
+
+    @property
+    def error_logs(self):
+        return "\n".join(p.read_text(errors="replace") for p in sorted((self.root / "logs").glob("*error*")))
+
+    def write_config(self):
+        site = self.root / "site"
+        vhost_conf = site / "website-vhost.conf"
+        vhost_conf.write_text(render("website-vhost.conf.in", PROJECT_DIR=self.project))
+        (site / "website.conf").write_text(render(
+            "website.conf.in", DOMAIN=DOMAIN, PORT=self.port, PROJECT_DIR=self.project,
+            PROJECT_LINK=self.link, VENV_DIR=self.venv, USER=self.user, GROUP=self.group,
+            VHOST_CONF=vhost_conf))
+        shutil.copy(APACHE_DIR / "website-hardening.conf", site / "website-hardening.conf")
+        modules = "\n".join(f"LoadModule {m}_module {MODULES_DIR}/mod_{m}.so" for m in MODULES)
+        identity = f"User {self.user}\nGroup {self.group}" if os.geteuid() == 0 else ""
+        root = self.root
+        (root / "conf" / "httpd.conf").write_text(f"""\
+ServerRoot "{root}"
+Define APACHE_LOG_DIR "{root}/logs"
+DefaultRuntimeDir "{root}/run"
+PidFile "{root}/run/apache2.pid"
+Mutex file:{root}/run default
+{identity}
+{modules}
+Listen 127.0.0.1:{self.port}
+ServerName 127.0.0.1
+Timeout 30
+TypesConfig /etc/mime.types
+ErrorLog "{root}/logs/error.log"
+LogLevel warn wsgi:info
+# %R, the handler, tells mod_wsgi's answers from Apache's own files.
+LogFormat "%h \\"%r\\" %>s handler=%R" combined
+WSGISocketPrefix "{root}/run/wsgi"
+DocumentRoot "{root}/www/html"
+<Directory />
+    Options FollowSymLinks
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory "{root}/www">
+    Options Indexes FollowSymLinks
+    AllowOverride None
+    Require all granted
+</Directory>
+Include "{root}/site/website-hardening.conf"
+Include "{root}/site/website.conf"
+# Like Debian's 000-default: another site on /var/www/html, next to ours.
+<VirtualHost *:{self.port}>
+    ServerName other.test
+    DocumentRoot "{root}/www/html"
+</VirtualHost>
+""")
+
+    def configtest(self):
+        return subprocess.run(["apache2", "-t", "-f", str(self.root / "conf" / "httpd.conf")],
+                              capture_output=True, text=True)
+
+    def start(self, timeout=20):
+        self.write_config()
+        test = self.configtest()
+        assert test.returncode == 0, f"configtest failed:\n{test.stderr}"
+        self.process = subprocess.Popen(
+            ["apache2", "-f", str(self.root / "conf" / "httpd.conf"), "-DFOREGROUND"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"apache2 exited {self.process.returncode}:\n"
+                                   f"{self.process.stderr.read().decode()}\n{self.error_logs}")
+            try:
+                if self.request("/static/css/site.css", retry=False).status:
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"apache2 did not answer on port {self.port}:\n{self.error_logs}")
+
+    def stop(self):
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.process.stderr.close()
+        self.process = None
+
+    def request(self, path, host=DOMAIN, headers=None, retry=True):
+        """GET ``path`` exactly as written (no client-side normalisation)."""
+        attempts = 3 if retry else 1
+        for attempt in range(attempts):
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            try:
+                conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+                conn.putheader("Host", host)
+                for name, value in (headers or {}).items():
+                    conn.putheader(name, value)
+                conn.endheaders()
+                response = conn.getresponse()
+                response.body = response.read()
+                response.text = response.body.decode("utf-8", errors="replace")
+                return response
+            except (ConnectionError, http.client.RemoteDisconnected):
+                if attempt + 1 == attempts:
+                    raise
+                time.sleep(0.5)
+            finally:
+                conn.close()
+
+    def handler_of(self, path, timeout=5):
+        """The handler that answered the latest GET of ``path``, from the access log.
+
+        Apache logs a request just after answering it, so wait for the line.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            found = None
+            for line in self.access_log.read_text().splitlines():
+                match = re.search(r'"GET (\S+) HTTP/[\d.]+" \d+ handler=(\S+)', line)
+                if match and match.group(1) == path:
+                    found = match.group(2)
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)

@@ -37,3 +37,12 @@ system-deps:
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache
+
+# Deploy: update the server from its git remote, over ssh (README, "Deploy").
+# HOST is required here (its default above is the dev server's address).
+SSH ?= ssh
+DIR ?= website
+.PHONY: deploy
+deploy: ## pull, check and reload the site: make deploy HOST=ubuntu@server [DIR=website]
+	@if [ "$(origin HOST)" = file ]; then echo "usage: make deploy HOST=user@server [DIR=website]" >&2; exit 2; fi
+	$(SSH) $(HOST) '$(DIR)/deploy/update.sh'

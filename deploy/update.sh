@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Updates the deployed blog from its git remote, on the server.
+#
+# Usage: deploy/update.sh [--venv DIR] [-h|--help]
+#   --venv DIR   the site's virtualenv (default: <project>/.venv, as setup.sh makes it)
+#   -h, --help   show this help
+#
+# Run it as the project's owner (as root it switches to the owner). Steps:
+#   1. fetch the branch's upstream; stop if the change is not a fast-forward
+#      or the working tree has local edits;
+#   2. install requirements.txt into the venv, only if it changed;
+#   3. `flask --app website check` on the new version, in a temporary copy;
+#   4. fast-forward the working tree to exactly the checked commit;
+#   5. touch website.wsgi: mod_wsgi restarts the site's daemon processes
+#      gracefully on the next request. Apache itself is not restarted.
+# A failed fetch or check leaves the working tree, and so the running site,
+# as it was, and says why. From your own machine: make deploy HOST=user@server
+set -euo pipefail
+
+PROJECT_DIR=""
+VENV_DIR=""
+WORK_DIR=""
+
+say() { printf 'update: %s\n' "$*"; }
+err() { printf 'update: error: %s\n' "$*" >&2; exit 1; }
+need_cmd() { command -v "$1" >/dev/null 2>&1 || err "'$1' is needed but not installed"; }
+
+usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
+
+parse_args() {
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --venv) [ $# -ge 2 ] || err "--venv needs a folder"; VENV_DIR=$2; shift 2 ;;
+            --venv=*) VENV_DIR=${1#--venv=}; shift ;;
+            -h|--help) usage; exit 0 ;;
+            *) err "unknown option '$1' (see --help)" ;;
+        esac
+    done
+}
+
+# As root, run again as the project's owner: git refuses repositories owned by
+# someone else, and files written here must stay the owner's.
+become_owner() {
+    local owner
+    owner=$(stat -c %U "$PROJECT_DIR")
+    if [ "$(id -u)" -eq 0 ] && [ "$owner" != root ]; then
+        need_cmd runuser
+        say "running as $owner, the project's owner"
+        exec runuser -u "$owner" -- "$PROJECT_DIR/deploy/update.sh" "$@"
+    fi
+}
+
+cleanup() { if [ -n "$WORK_DIR" ]; then rm -rf "$WORK_DIR"; fi; }
+
+# The venv records the sha256 of the requirements.txt it was made from.
+requirements_changed() {
+    local target=$1
+    [ "$(cat "$VENV_DIR/.requirements-sha256" 2>/dev/null)" != "$(git show "$target:requirements.txt" | sha256sum | cut -d' ' -f1)" ]
+}
+
+install_requirements() {
+    local target=$1 file
+    file="$WORK_DIR/requirements.txt"
+    git show "$target:requirements.txt" >"$file"
+    say "requirements.txt changed: installing it into $VENV_DIR"
+    "$VENV_DIR/bin/pip" install --quiet --disable-pip-version-check -r "$file" \
+        || err "pip install failed; the site still runs the old version"
+    sha256sum "$file" | cut -d' ' -f1 >"$VENV_DIR/.requirements-sha256"
+}
+
+check_version() {
+    local target=$1 copy="$WORK_DIR/check"
+    mkdir -p "$copy"
+    git archive "$target" | tar -x -C "$copy"
+    if [ -d instance ]; then cp -R instance "$copy/"; fi
+    say "checking the posts of $(git rev-parse --short "$target")"
+    if ! (cd "$copy" && "$VENV_DIR/bin/flask" --app website check); then
+        err "the check failed (above); nothing was changed and the site still runs $(git rev-parse --short HEAD)"
+    fi
+}
+
+main() {
+    PROJECT_DIR=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+    parse_args "$@"
+    become_owner "$@"
+    need_cmd git
+    cd "$PROJECT_DIR"
+    VENV_DIR=${VENV_DIR:-$PROJECT_DIR/.venv}
+    [ -x "$VENV_DIR/bin/flask" ] || err "no flask in $VENV_DIR: run setup.sh first, or pass --venv"
+
+    local upstream target
+    upstream=$(git rev-parse --abbrev-ref --symbolic-full-name '@{upstream}' 2>/dev/null) \
+        || err "the current branch has no upstream to pull from"
+    if [ -n "$(git status --porcelain --untracked-files=no)" ]; then
+        err "local changes in $PROJECT_DIR (git status); commit them elsewhere, nothing was changed"
+    fi
+    say "fetching ${upstream}"
+    git fetch --quiet "${upstream%%/*}" || err "git fetch failed; nothing was changed"
+    target=$(git rev-parse '@{upstream}')
+    if [ "$target" = "$(git rev-parse HEAD)" ]; then
+        say "already up to date at $(git rev-parse --short HEAD); nothing to do"
+        return 0
+    fi
+    git merge-base --is-ancestor HEAD "$target" \
+        || err "$upstream is not a fast-forward of the deployed commit (local commits or rewritten history); nothing was changed"
+
+    WORK_DIR=$(mktemp -d)
+    trap cleanup EXIT
+    if requirements_changed "$target"; then install_requirements "$target"; fi
+    check_version "$target"
+
+    git merge --quiet --ff-only "$target" || err "fast-forward to $target failed"
+    touch website.wsgi
+    say "now at $(git log -1 --format='%h %s'); the site reloads on its next request"
+}
+
+main "$@"

@@ -22,7 +22,14 @@ SITE_LANGUAGE = "en"
 NAV_LINKS = [
     ("Home", "/"),
     ("Blog", "/blog"),
+    ("Archive", "/blog/archive"),
+    ("Feed", "/feed.xml"),
 ]
+# Link previews (Open Graph, Twitter cards): the image for pages without one
+# of their own (a path under static/ or a URL; "" for none), and the site's
+# Twitter/X handle ("@jane"; "" for none).
+SITE_IMAGE = ""
+TWITTER_SITE = ""
 
 # --- Posts -----------------------------------------------------------------
 POSTS_DIR = "posts"            # relative to the project folder, or absolute
@@ -33,7 +40,18 @@ TIMEZONE = "UTC"               # for dates written without a time zone
 # Seconds between checks of the posts folder for changes (file mtimes).
 # The dev server checks on every request.
 POSTS_CHECK_INTERVAL = 2.0
+RELATED_POSTS = 3              # related posts (by shared tags) under a post; 0 for none
+
+# --- Feeds -----------------------------------------------------------------
+FEED_POSTS = 20                # latest posts in /feed.xml and in each tag's feed
+FEED_FULL_CONTENT = True       # whole posts in feeds; False for the summary only
+
+# --- Dev server ------------------------------------------------------------
+# Live reload (debug only): seconds a page's check waits for a change.
+LIVERELOAD_WAIT = 20
 
 # --- Code highlighting -----------------------------------------------------
-PYGMENTS_STYLE_LIGHT = "friendly"
+# Stock Pygments styles whose every token colour keeps a 4.5:1 contrast on
+# the style's own background (checked by the browser tests).
+PYGMENTS_STYLE_LIGHT = "xcode"
 PYGMENTS_STYLE_DARK = "github-dark"

@@ -1,24 +1,97 @@
-"""Command-line tools: ``flask --app website check``."""
+"""Command-line tools: ``flask --app website check`` and ``new-post``."""
+import dataclasses
+import datetime as dt
+import os
+
 import click
 from flask import current_app
+from flask.cli import with_appcontext
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
-from .store import collection
+from . import checks, new_post
+from .store import collection, site_tz
+
+# Endpoints whose URLs name a post, a tag or a static file.
+_ROUTE_KINDS = {"blog.post": ("post", "slug"), "blog.tag": ("tag", "tag"),
+                "feeds.tag_feed": ("tag", "tag"), "static": ("static", "filename")}
 
 
 def init_app(app):
     """Register the commands."""
     app.cli.add_command(check)
+    app.cli.add_command(new_post_command)
+
+
+def shown_path(path):
+    """``path`` relative to the working folder when it is inside it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def route_resolver(app):
+    """A ``path -> (kind, value) or None`` function from the app's URL rules."""
+    adapter = app.url_map.bind("localhost")
+
+    def resolve(path):
+        try:
+            endpoint, values = adapter.match(path, method="GET")
+        except RequestRedirect:
+            return "other", None
+        except HTTPException:
+            return None
+        kind, key = _ROUTE_KINDS.get(endpoint, ("other", None))
+        return kind, values.get(key) if key else None
+    return resolve
 
 
 @click.command()
+@with_appcontext
 def check():
-    """Validate every post; print path:line: message for each problem."""
+    """Validate every post; print path:line: error|warning: message for each problem.
+
+    Exits 1 when there is any error, 0 otherwise (warnings allowed).
+    """
     posts = collection()
     posts.refresh(force=True)
-    errors = sorted(posts.errors, key=lambda e: (e.path, e.line or 0))
-    for error in errors:
-        click.echo(str(error), err=True)
-    if errors:
-        click.echo(f"{len(errors)} problem(s) in {current_app.config['POSTS_DIR']}", err=True)
+    site = checks.Site(
+        posts.all(), dt.datetime.now(site_tz()), current_app.static_folder,
+        current_app.config["SITE_URL"], route_resolver(current_app),
+        frozenset(os.path.splitext(os.path.basename(e.path))[0] for e in posts.errors),
+    )
+    problems = [checks.from_post_error(error) for error in posts.errors]
+    problems += checks.check_posts(site)
+    problems.sort(key=lambda p: (p.path, p.line or 0))
+    for problem in problems:
+        click.echo(str(dataclasses.replace(problem, path=shown_path(problem.path))), err=True)
+    files = {str(p.path) for p in posts.all()} | {e.path for e in posts.errors}
+    line = f"{checks.summary(problems, len(files))} in {shown_path(posts.folder)}"
+    if any(p.level == checks.ERROR for p in problems):
+        click.echo(line, err=True)
         raise SystemExit(1)
-    click.echo(f"{len(posts.all())} posts OK in {current_app.config['POSTS_DIR']}")
+    click.echo(line)
+
+
+@click.command("new-post")
+@click.argument("title")
+@click.option("--tags", default="", metavar="A,B", help="Comma-separated tags.")
+@click.option("--draft", is_flag=True, help="Mark it a draft: shown only on the dev server.")
+@click.option("--slug", default=None, help="Its address and file name (default: from the title).")
+@with_appcontext
+def new_post_command(title, tags, draft, slug):
+    """Start a post titled TITLE dated today; print the new file's path.
+
+    Never overwrites: an existing file or slug is an error (exit 1).
+    """
+    posts = collection()
+    posts.refresh(force=True)
+    today = dt.datetime.now(site_tz()).date()
+    taken = {post.slug: post.path.name for post in posts.all()}
+    try:
+        path = new_post.create(current_app.config["POSTS_DIR"], title, today,
+                               new_post.parse_tags(tags), draft, slug, taken)
+    except new_post.PostExists as exc:
+        raise click.ClickException(f"{exc}. Choose another title or --slug.") from None
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(shown_path(path))

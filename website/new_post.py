@@ -1,0 +1,104 @@
+"""Start a post: a safe file name from any title, and the file's first lines.
+
+Used by ``flask --app website new-post``. No Flask here.
+"""
+import json
+import logging
+import re
+import unicodedata
+from pathlib import Path
+
+from . import front_matter, metadata
+
+logger = logging.getLogger(__name__)
+
+MAX_SLUG_LENGTH = 60
+# Letters NFKD doesn't split into an ASCII letter plus accents.
+_TRANSLITERATE = str.maketrans({
+    "ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
+    "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "Th", "ł": "l", "Ł": "L",
+    "ı": "i", "&": " and ", "@": " at ", "+": " plus ",
+})
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+class PostExists(Exception):
+    """The file (or the slug) for the new post is already taken."""
+
+
+def slugify(title, max_length=MAX_SLUG_LENGTH):
+    """A lowercase ASCII slug for ``title``: ``Ça marche!`` -> ``ca-marche``.
+
+    Accented letters lose their accents; characters with no ASCII form are
+    dropped. Returns "" when nothing usable is left (see :func:`slug_for`).
+    """
+    text = unicodedata.normalize("NFKD", title.translate(_TRANSLITERATE))
+    text = text.encode("ascii", "ignore").decode("ascii").lower()
+    slug = _NOT_SLUG.sub("-", text).strip("-")
+    if len(slug) > max_length:
+        cut = slug[:max_length + 1]
+        slug = cut.rsplit("-", 1)[0] if "-" in cut else slug[:max_length]
+    return slug.strip("-")
+
+
+def slug_for(title, day):
+    """:func:`slugify` of ``title``, or ``post-YYYY-MM-DD`` when that is empty."""
+    return slugify(title) or f"post-{day:%Y-%m-%d}"
+
+
+def _quoted(text):
+    # A JSON string is a valid YAML double-quoted scalar: quotes, colons,
+    # backslashes and '#' in titles are all safe.
+    return json.dumps(text, ensure_ascii=False)
+
+
+def parse_tags(value):
+    """``"a, b,,c"`` -> ``["a", "b", "c"]`` (blank items dropped, order kept)."""
+    tags = []
+    for item in (value or "").split(","):
+        tag = " ".join(item.split())
+        if tag and tag not in tags:
+            tags.append(tag)
+    return tags
+
+
+def post_text(title, day, tags=(), draft=False):
+    """The text of a new post file: YAML front matter and a line to start from."""
+    lines = ["---", f"title: {_quoted(title)}", f"date: {day:%Y-%m-%d}"]
+    lines.append("tags: [" + ", ".join(_quoted(tag) for tag in tags) + "]")
+    if draft:
+        lines.append("draft: true")
+    lines += ["---", "", "Start writing here. The first paragraph is the summary in lists "
+              "and feeds, unless you set `summary:` above.", ""]
+    return "\n".join(lines)
+
+
+def create(folder, title, day, tags=(), draft=False, slug=None, taken=None):
+    """Write ``folder/<slug>.md`` for a new post and return its path.
+
+    :param taken: slugs already in use (posts may choose their own with ``slug:``).
+    :raise PostExists: the file exists or the slug is in use; nothing is written.
+    :raise ValueError: an empty title, or a ``slug`` that can't be a file name.
+    """
+    title = " ".join(title.split())
+    if not title:
+        raise ValueError("the title is empty")
+    slug = slug or slug_for(title, day)
+    if not re.fullmatch(r"[\w(][\w.()-]*", slug):
+        raise ValueError(f"{slug!r} can't be a slug: use letters, digits and '-'")
+    path = Path(folder) / f"{slug}.md"
+    if taken and slug in taken:
+        raise PostExists(f"the slug '{slug}' is already used by {taken[slug]}")
+    text = post_text(title, day, tags, draft)
+    header = front_matter.split(text, path)   # what we write must read back the same
+    meta = metadata.normalise(header.fields, path, header.lines)
+    if meta["title"] != title or meta["tags"] != list(tags):
+        raise RuntimeError(f"the new post's header doesn't read back as written: {meta}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(path, "x", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    except FileExistsError:
+        raise PostExists(f"{path} already exists; not overwriting it") from None
+    logger.info("Created %s", path)
+    return path

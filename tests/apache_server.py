@@ -76,6 +76,23 @@ def apache_venv():
     return APACHE_VENV
 
 
+def project_files():
+    """The working tree as git sees it: tracked files plus new, not ignored ones."""
+    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                         cwd=REPO, capture_output=True, text=True, check=True).stdout
+    return [name for name in out.split("\0") if name and (REPO / name).is_file()]
+
+
+def copy_project(dest):
+    """Copy the project's working tree (no .git, no venvs) to ``dest``."""
+    dest = Path(dest)
+    for name in project_files():
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, target)
+    return dest
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -69,12 +69,6 @@ def git(cwd, *args):
                            *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
-def project_files():
-    """The working tree as git sees it: tracked files plus new, not ignored ones."""
-    out = git(REPO, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-    return [name for name in out.split("\0") if name and (REPO / name).is_file()]
-
-
 @pytest.fixture(scope="module")
 def deployment():
     """(server, origin, clone): Apache serving a clone of a temporary origin."""
@@ -84,10 +78,7 @@ def deployment():
     base.chmod(0o755)   # the daemon may run as nobody
     origin, clone = base / "origin", base / "website"
     try:
-        for name in project_files():
-            target = origin / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, target)
+        apache_server.copy_project(origin)
         shutil.rmtree(origin / "posts", ignore_errors=True)
         (origin / "posts").mkdir()
         (origin / "posts" / "served-by-mod-wsgi.md").write_text(POST.format(edition="first"))

@@ -1,0 +1,256 @@
+"""setup.sh for real: it installs and reconfigures this machine's Apache.
+
+Runs only with WEBSITE_TEST_SETUP_SH=1 (.ci/run sets it), as root, on a
+supported system without another server on port 80. A throwaway user gets a
+mode-750 home with the project in it; setup.sh serves it on port 80. Apache
+is stopped and the site removed afterwards.
+"""
+import http.client
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+import apache_server
+from apache_server import REPO
+
+USER = "websitetest"
+DOMAIN = "example.com"
+APACHE = Path("/etc/apache2")
+WATCHED = [APACHE, Path("/var/www/html")]
+
+
+def _skip_reason():
+    if os.environ.get("WEBSITE_TEST_SETUP_SH") != "1":
+        return "set WEBSITE_TEST_SETUP_SH=1 to run setup.sh for real (it reconfigures this machine's Apache)"
+    if os.geteuid() != 0:
+        return "setup.sh must run as root"
+    release = Path("/etc/os-release").read_text() if Path("/etc/os-release").exists() else ""
+    if not any(f'VERSION_ID="{v}"' in release for v in ("12", "22.04", "24.04")):
+        return "not a system setup.sh supports"
+    with socket.socket() as sock:
+        if sock.connect_ex(("127.0.0.1", 80)) == 0:
+            return "something already listens on port 80"
+    return None
+
+
+pytestmark = pytest.mark.skipif(_skip_reason() is not None, reason=_skip_reason() or "")
+
+
+def sh(*args, check=True, **kwargs):
+    return subprocess.run(args, capture_output=True, text=True, check=check, **kwargs)
+
+
+def snapshot():
+    """What setup.sh may change: files under /etc/apache2 and /var/www/html, the
+    home's ACL, the venv, and whether Apache runs."""
+    state = []
+    for top in WATCHED:
+        for path in sorted(top.rglob("*")) if top.exists() else []:
+            info = path.lstat()
+            state.append((str(path), info.st_mode, info.st_size, info.st_mtime_ns,
+                          os.readlink(path) if path.is_symlink() else None))
+    home = Path(pwd.getpwnam(USER).pw_dir)
+    acl = sh("getfacl", "-p", str(home), check=False).stdout if shutil.which("getfacl") else ""
+    state.append(("acl", acl, (home / "website" / ".venv").exists(), apache_pids()))
+    return state
+
+
+def apache_pids():
+    return sh("pidof", "apache2", check=False).stdout.split()
+
+
+def stop_apache():
+    sh("apache2ctl", "stop", check=False)
+    deadline = time.monotonic() + 15
+    while apache_pids() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def project():
+    """~websitetest/website: a git clone of the project in a mode-750 home."""
+    if shutil.which("userdel") and sh("id", USER, check=False).returncode == 0:
+        sh("userdel", "-r", USER, check=False)
+    sh("useradd", "--create-home", "--shell", "/bin/bash", USER)
+    home = Path(pwd.getpwnam(USER).pw_dir)
+    home.chmod(0o750)
+    project = home / "website"
+    apache_server.copy_project(project)
+    git = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com"]
+    sh(*git, "init", "--quiet", cwd=project)
+    sh(*git, "add", "--all", cwd=project)
+    sh(*git, "commit", "--quiet", "-m", "Deployed", cwd=project)
+    sh("chown", "-R", f"{USER}:", str(project))
+    default_enabled = (APACHE / "sites-enabled" / "000-default.conf").exists()
+    try:
+        yield project
+    finally:
+        stop_apache()
+        if shutil.which("a2dissite"):
+            sh("a2dissite", "-q", "website", check=False)
+            sh("a2disconf", "-q", "website-hardening", check=False)
+            if default_enabled:
+                sh("a2ensite", "-q", "000-default", check=False)
+        for path in (APACHE / "sites-available" / "website.conf", APACHE / "website",
+                     APACHE / "conf-available" / "website-hardening.conf", Path("/var/www/html/website")):
+            if path.is_symlink() or path.is_file():
+                path.unlink()
+            elif path.is_dir():
+                shutil.rmtree(path)
+        sh("userdel", "-r", USER, check=False)
+
+
+def setup_sh(project, *args, user=None, prefix=()):
+    command = [*prefix, str(project / "setup.sh"), *args]
+    if user:
+        command = ["runuser", "-u", user, "--", *command]
+    return subprocess.run(command, capture_output=True, text=True, cwd="/")
+
+
+def get(path, host=DOMAIN):
+    conn = http.client.HTTPConnection("127.0.0.1", 80, timeout=30)
+    try:
+        conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+        conn.putheader("Host", host)
+        conn.endheaders()
+        response = conn.getresponse()
+        response.text = response.read().decode("utf-8", errors="replace")
+        return response
+    finally:
+        conn.close()
+
+
+# The error cases come first: each must leave the machine exactly as it was.
+
+def test_refuses_without_root(project):
+    before = snapshot()
+    result = setup_sh(project, "--domain", DOMAIN, user=USER)
+    assert result.returncode != 0
+    assert "run as root" in result.stderr
+    assert snapshot() == before
+
+
+def test_refuses_without_domain(project):
+    before = snapshot()
+    result = setup_sh(project)
+    assert result.returncode != 0
+    assert "--domain is required" in result.stderr
+    result = setup_sh(project, "--domain", "not a domain")
+    assert result.returncode != 0 and "not a domain name" in result.stderr
+    result = setup_sh(project, "--domain", DOMAIN, "--tls")
+    assert result.returncode != 0 and "--email" in result.stderr
+    assert snapshot() == before
+
+
+def test_refuses_an_unsupported_system(project, tmp_path):
+    fake = tmp_path / "os-release"
+    fake.write_text('ID=fedora\nVERSION_ID="40"\nPRETTY_NAME="Fedora Linux 40"\n')
+    fake.chmod(0o644)
+    if sh("unshare", "--mount", "true", check=False).returncode != 0:
+        pytest.skip("needs unshare --mount to show setup.sh another /etc/os-release")
+    before = snapshot()
+    script = f'mount --bind "{fake}" /etc/os-release && exec "{project}/setup.sh" --domain {DOMAIN}'
+    result = subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "unsupported system 'Fedora Linux 40'" in result.stderr
+    assert snapshot() == before
+
+
+def test_refuses_when_another_program_has_port_80(project):
+    before = snapshot()
+    squatter = subprocess.Popen([sys.executable, "-m", "http.server", "80", "--bind", "0.0.0.0"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/tmp")
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", 80)) == 0:
+                    break
+            time.sleep(0.1)
+        result = setup_sh(project, "--domain", DOMAIN)
+    finally:
+        squatter.terminate()
+        squatter.wait()
+    assert result.returncode != 0
+    assert "port 80 is taken" in result.stderr
+    assert snapshot() == before
+
+
+def test_dry_run_changes_nothing(project):
+    before = snapshot()
+    result = setup_sh(project, "--domain", DOMAIN, "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "would run: a2ensite -q website" in result.stdout
+    assert "would write /etc/apache2/sites-available/website.conf" in result.stdout
+    assert "none made" in result.stdout
+    assert snapshot() == before
+
+
+@pytest.fixture(scope="module")
+def served(project):
+    first = setup_sh(project, "--domain", DOMAIN)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "change(s)" in first.stdout
+    return project, first
+
+
+def test_second_run_changes_nothing(served):
+    project, _ = served
+    before = snapshot()
+    second = setup_sh(project, "--domain", DOMAIN)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "no changes" in second.stdout
+    assert "+ " not in second.stdout
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("host", [DOMAIN, f"www.{DOMAIN}", "203.0.113.7"])
+def test_serves_the_blog_on_port_80(served, host):
+    project, _ = served
+    home = get("/", host=host)
+    assert home.status == 200, home.text[:300]
+    assert home.getheader("Server") == "Apache"
+    assert "<html" in home.text and "It works" not in home.text
+    slug = sorted(p.stem for p in (project / "posts").glob("*.md"))[0]
+    post = get("/blog/" + urllib.parse.quote(slug), host=host)
+    assert post.status == 200, (slug, post.text[:300])
+    css = get("/static/css/site.css", host=host)
+    assert css.status == 200 and css.getheader("Cache-Control") == "public, max-age=3600"
+    assert get("/no/such/page", host=host).status == 404
+
+
+@pytest.mark.parametrize("path", [
+    "/website/.git/config", "/.git/config", "/website/website.wsgi", "/website.wsgi",
+    "/static/../website/__init__.py", "/website/website/__init__.py", "/website/requirements.txt",
+    "/requirements.txt", "/website/setup.sh", "/website/.venv/pyvenv.cfg",
+    "/static/%2e%2e/website/config.py", "/website/posts/",
+])
+def test_source_cannot_be_downloaded(served, path):
+    response = get(path)
+    assert response.status in (400, 403, 404), (path, response.status)
+    for secret in ("[core]", "create_app", "Flask==", "#!/usr/bin/env bash", "home ="):
+        assert secret not in response.text, path
+
+
+def test_home_stays_private(served):
+    project, _ = served
+    home = project.parent
+    assert home.stat().st_mode & 0o777 == 0o750
+    acl = sh("getfacl", "-p", str(home)).stdout
+    assert "user:www-data:--x" in acl      # pass through, no listing
+    assert "other::---" in acl
+    denied = sh("runuser", "-u", "nobody", "--", "ls", str(home), check=False)
+    assert denied.returncode != 0
+    listing = sh("runuser", "-u", "www-data", "--", "ls", str(home), check=False)
+    assert listing.returncode != 0
+    assert (Path("/var/www/html/website").resolve() == project.resolve())
+    assert not (APACHE / "sites-enabled" / "000-default.conf").exists()

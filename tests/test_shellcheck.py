@@ -1,0 +1,40 @@
+"""shellcheck on every shell script in the repository."""
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SKIP_DIRS = {".git", ".venv", ".venv-apache", "node_modules", "__pycache__", ".pytest_cache"}
+
+
+def shell_scripts():
+    found = []
+    for path in sorted(REPO.rglob("*")):
+        if not path.is_file() or SKIP_DIRS.intersection(path.relative_to(REPO).parts):
+            continue
+        if path.suffix == ".sh":
+            found.append(path)
+            continue
+        with open(path, "rb") as handle:
+            first = handle.readline(200)
+        if first.startswith(b"#!") and (b"bash" in first or first.rstrip().endswith(b"/sh")):
+            found.append(path)
+    return found
+
+
+SCRIPTS = shell_scripts()
+
+
+def test_the_known_scripts_are_found():
+    names = {str(p.relative_to(REPO)) for p in SCRIPTS}
+    assert {"setup.sh", "deploy/update.sh", "deploy/apache/render.sh", ".ci/run"} <= names
+
+
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="needs shellcheck (tests/system-deps.sh)")
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: str(p.relative_to(REPO)))
+def test_shellcheck(script):
+    result = subprocess.run(["shellcheck", "--external-sources", str(script)],
+                            capture_output=True, text=True, cwd=script.parent)
+    assert result.returncode == 0, result.stdout + result.stderr

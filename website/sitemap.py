@@ -1,0 +1,67 @@
+"""``/sitemap.xml`` (every public page, with ``lastmod``) and ``/robots.txt``.
+
+Drafts and scheduled posts never appear, on the dev server too.
+"""
+import logging
+import xml.etree.ElementTree as ET
+
+from flask import Blueprint, Response, current_app
+
+from .collection import tag_index
+from .public import external_url, public_posts
+from .store import site_tz
+
+logger = logging.getLogger(__name__)
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+bp = Blueprint("sitemap", __name__)
+
+
+def init_app(app):
+    """Serve the sitemap and robots.txt."""
+    app.register_blueprint(bp)
+
+
+def public_pages():
+    """``[(absolute URL, lastmod datetime or None)]`` for every public page."""
+    tz = site_tz()
+    posts = public_posts()
+    newest = max((post.updated_at(tz) for post in posts), default=None)
+    per_page = max(1, int(current_app.config["POSTS_PER_PAGE"]))
+    pages = max(1, -(-len(posts) // per_page))
+
+    entries = [(external_url("blog.home"), newest), (external_url("blog.index"), newest)]
+    for page in range(2, pages + 1):
+        chunk = posts[(page - 1) * per_page:page * per_page]
+        entries.append((external_url("blog.index", page=page),
+                        max(post.updated_at(tz) for post in chunk)))
+    entries.append((external_url("archive.archive"), newest))
+    entries += [(external_url("blog.post", slug=post.slug), post.updated_at(tz))
+                for post in posts]
+    for slug, (_name, tagged) in sorted(tag_index(posts).items()):
+        entries.append((external_url("blog.tag", tag=slug),
+                        max(post.updated_at(tz) for post in tagged)))
+    return entries
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """The sitemap protocol's ``urlset``."""
+    ET.register_namespace("", SITEMAP_NS)
+    urlset = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    for url, lastmod in public_pages():
+        item = ET.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
+        ET.SubElement(item, f"{{{SITEMAP_NS}}}loc").text = url
+        if lastmod is not None:
+            ET.SubElement(item, f"{{{SITEMAP_NS}}}lastmod").text = lastmod.isoformat()
+    ET.indent(urlset)
+    xml = ET.tostring(urlset, encoding="utf-8", xml_declaration=True)
+    return Response(xml, content_type="application/xml; charset=utf-8")
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Everything may be crawled; the sitemap says what there is."""
+    text = f"User-agent: *\nAllow: /\n\nSitemap: {external_url('sitemap.sitemap')}\n"
+    return Response(text, content_type="text/plain; charset=utf-8")

@@ -1,0 +1,65 @@
+"""Related posts: up to three by shared tags, ties to the newer, series siblings left out."""
+import re
+
+import pytest
+
+from website.related import related_to
+
+
+@pytest.fixture
+def related_app(make_app, tmp_path):
+    folder = tmp_path / "posts"
+    folder.mkdir()
+
+    def post(name, date, tags, extra=""):
+        (folder / f"{name}.md").write_text(
+            f"title: Post {name}\ndate: {date}\ntags: {tags}\n{extra}\nBody.\n", encoding="utf-8")
+
+    post("main", "2024-05-01", "flask, python, web")
+    post("three", "2024-01-01", "flask, python, web")
+    post("two-old", "2024-01-02", "flask, python")
+    post("two-new", "2024-04-01", "Python, Web")
+    post("one", "2024-04-20", "web")
+    post("none", "2024-04-25", "cooking")
+    post("sibling", "2024-04-28", "flask, python, web", "series: S\n")
+    post("main-series", "2024-04-29", "flask, python, web", "series: S\n")
+    post("draft", "2024-04-30", "flask, python, web", "draft: true\n")
+    return lambda **settings: make_app(folder, **settings)
+
+
+def related(app, slug):
+    html = app.test_client().get(f"/blog/{slug}").get_data(as_text=True)
+    match = re.search(r'<aside class="related".*?</aside>', html, re.DOTALL)
+    return re.findall(r'href="/blog/([^"]+)"', match.group(0)) if match else []
+
+
+def test_most_shared_tags_first_ties_to_newer(related_app):
+    assert related(related_app(), "main") == ["main-series", "sibling", "three"]
+
+
+def test_series_siblings_left_out(related_app):
+    assert related(related_app(), "sibling") == ["main", "three", "two-new"]
+
+
+def test_drafts_only_in_preview(related_app):
+    assert "draft" not in related(related_app(), "main")
+    assert related(related_app(DEBUG=True), "main")[0] == "draft"
+
+
+def test_setting_and_nothing_in_common(related_app):
+    assert related(related_app(RELATED_POSTS=1), "main") == ["main-series"]
+    assert related(related_app(RELATED_POSTS=0), "main") == []
+    assert related(related_app(), "none") == []
+
+
+def test_related_to_directly(related_app):
+    app = related_app()
+    with app.test_request_context():
+        from website.store import collection, site_tz
+        posts = collection().all()
+        main = collection().get("main")
+        result = related_to(main, posts, site_tz(), limit=10)
+    slugs = [post.slug for post in result]
+    assert "main" not in slugs and "none" not in slugs
+    assert slugs.index("three") < slugs.index("two-new") < slugs.index("two-old") \
+        < slugs.index("one")

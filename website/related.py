@@ -1,0 +1,42 @@
+"""Related posts: those sharing the most tags with a post, shown at its end.
+
+Posts of the same series are left out: the series box already lists them.
+"""
+import logging
+
+from flask import current_app
+
+from .post import tag_slug
+from .series import series_key
+from .store import site_tz, visible_posts
+
+logger = logging.getLogger(__name__)
+
+
+def init_app(app):
+    """Give templates ``related_posts(post)``."""
+    app.add_template_global(related_posts)
+
+
+def related_to(post, posts, tz, limit=3):
+    """Up to ``limit`` of ``posts`` sharing tags with ``post``.
+
+    Most shared tags first; ties go to the newer post. The post itself and
+    its series siblings are left out, and so are posts with no tag in common.
+    """
+    tags = {tag_slug(tag) for tag in post.tags}
+    series = series_key(post.series)
+    scored = []
+    for other in posts:
+        if other is post or other.slug == post.slug or (series and series_key(other.series) == series):
+            continue
+        shared = len(tags & {tag_slug(tag) for tag in other.tags})
+        if shared:
+            scored.append((shared, other.published_at(tz), other.slug, other))
+    scored.sort(key=lambda item: item[:3], reverse=True)
+    return [item[3] for item in scored[:max(0, limit)]]
+
+
+def related_posts(post):
+    """Related posts among those this request may show (``RELATED_POSTS`` at most)."""
+    return related_to(post, visible_posts(), site_tz(), int(current_app.config["RELATED_POSTS"]))

@@ -4,6 +4,7 @@ import logging
 from flask import Flask
 
 from . import assets, cli, error_pages, store, template_helpers, views
+from . import archive, feeds, livereload, page_meta, related, series, sitemap
 
 
 def create_app(test_config=None, instance_path=None):
@@ -27,6 +28,8 @@ def create_app(test_config=None, instance_path=None):
     assets.init_app(app)
     views.init_app(app)
     error_pages.init_app(app)
+    for extra in (feeds, sitemap, archive, series, related, page_meta, livereload):
+        extra.init_app(app)
     cli.init_app(app)
     return app
 

@@ -1,4 +1,4 @@
-"""Live reload on the dev server: the open page reloads when a post, template or static file changes.
+"""Live reload on the dev server: a page reloads when a post, template or static file changes.
 
 ``static/js/livereload.js`` (included by ``base.html`` only in debug) asks
 ``/__livereload?token=T``. The answer is a token made from the modification

@@ -28,7 +28,7 @@ def related_to(post, posts, tz, limit=3):
     series = series_key(post.series)
     scored = []
     for other in posts:
-        if other is post or other.slug == post.slug or (series and series_key(other.series) == series):
+        if other.slug == post.slug or (series and series_key(other.series) == series):
             continue
         shared = len(tags & {tag_slug(tag) for tag in other.tags})
         if shared:

@@ -77,8 +77,6 @@ def test_bad_date_names_file_and_line(blog):
     assert "2 errors" in result.output
 
 
-@pytest.mark.xfail(reason="front_matter: YAML reads 2024-13-01 as a timestamp and raises "
-                          "ValueError, which no PostError wraps yet", raises=ValueError)
 def test_impossible_yaml_date_names_file_and_line(blog):
     blog.write("bad-date.md", "---\ntitle: Bad\ndate: 2024-13-01\n---\n\nBody.\n")
     result = blog.check()

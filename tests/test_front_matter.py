@@ -60,3 +60,22 @@ def test_body_line_maps_body_lines_to_file_lines(text):
     index = next(i for i, line in enumerate(body_lines) if "[link]" in line)
     file_lines = text.split("\n")
     assert "[link]" in file_lines[header.body_line - 1 + index]
+
+
+@pytest.mark.parametrize("text, title_line, body_line", [
+    ("---\ntitle: T\n---\nBody\n", 2, 4),
+    ("---\n\ntitle: T\n---\n\n\nBody\n", 3, 7),
+    ("---   \ntitle: T\ndate: x\n---\n\nBody\n", 2, 6),
+])
+def test_yaml_lines_survive_blank_lines_around_boundaries(text, title_line, body_line):
+    header = split(text)
+    assert header.lines["title"] == title_line
+    assert text.split("\n")[header.body_line - 1 + header.body.split("\n").index("Body")] == "Body"
+    assert header.body_line + header.body.split("\n").index("Body") == body_line
+
+
+def test_value_yaml_cannot_build_is_read_as_text():
+    header = split("---\ntitle: T\ndate: 2024-13-01\ntags: [a, b]\n---\nBody\n")
+    assert header.fields["date"] == "2024-13-01"
+    assert header.fields["tags"] == ["a", "b"]
+    assert header.lines["date"] == 3

@@ -47,30 +47,46 @@ def _split_yaml(text, path):
         raw, body = _YAML_HANDLER.split(text)
     except ValueError as exc:
         raise HeaderError(path, "front matter opened with '---' is never closed", line=1) from exc
-    try:
-        fields = yaml.safe_load(raw) if raw.strip() else {}
-    except yaml.YAMLError as exc:
-        # ``raw`` starts with the rest of the opening '---' line, so a mark's
-        # 0-based line is the file's 1-based line. A problem found only at the
-        # end (an unclosed bracket) is reported where its construct began.
-        mark = getattr(exc, "problem_mark", None)
-        if "<stream end>" in str(getattr(exc, "problem", "")):
-            mark = getattr(exc, "context_mark", None) or mark
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        context = getattr(exc, "context_mark", None)
-        if context is not None and context.line + 1 != line:
-            problem += f" ({getattr(exc, 'context', None) or 'context'} on line {context.line + 1})"
-        raise HeaderError(path, f"broken YAML front matter: {problem}", line=line) from exc
-    if not isinstance(fields, dict):
-        raise HeaderError(path, "front matter must be 'key: value' pairs", line=2)
+    # File line of the first character of ``raw`` and of ``body`` (the
+    # boundary pattern may swallow blank lines on either side).
+    first_line = text[:text.find(raw, 3) if raw else 3].count("\n") + 1
+    body_line = text[:len(text) - len(body)].count("\n") + 1
+    fields = _load_yaml(raw, path, first_line)
     lines = {}
-    for number, line in enumerate(raw.split("\n"), start=1):
+    for number, line in enumerate(raw.split("\n"), start=first_line):
         match = _BARE_LINE.match(line)
         if match and match["key"] not in lines:
             lines[match["key"]] = number
-    body_line = raw.count("\n") + 1   # the body starts with the rest of the closing '---' line
     return Header({str(k): v for k, v in fields.items()}, body, body_line, lines, "yaml")
+
+
+def _load_yaml(raw, path, first_line):
+    """The YAML mapping in ``raw``, whose first line is the file's ``first_line``."""
+    try:
+        fields = yaml.safe_load(raw) if raw.strip() else {}
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, path, first_line) from exc
+    except ValueError:
+        # A value YAML can't build, such as the date 2024-13-01: read every value
+        # as text, so the field's own check reports it with its line.
+        fields = yaml.load(raw, Loader=yaml.BaseLoader)
+    if not isinstance(fields, dict):
+        raise HeaderError(path, "front matter must be 'key: value' pairs", line=first_line + 1)
+    return fields
+
+
+def _yaml_error(exc, path, first_line):
+    # A problem found only at the end (an unclosed bracket) is reported where
+    # its construct began.
+    mark = getattr(exc, "problem_mark", None)
+    if "<stream end>" in str(getattr(exc, "problem", "")):
+        mark = getattr(exc, "context_mark", None) or mark
+    line = first_line + mark.line if mark is not None else first_line
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context_mark", None)
+    if context is not None and first_line + context.line != line:
+        problem += f" ({getattr(exc, 'context', None) or 'context'} on line {first_line + context.line})"
+    return HeaderError(path, f"broken YAML front matter: {problem}", line=line)
 
 
 def _split_bare(text, path):

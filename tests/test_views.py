@@ -193,3 +193,15 @@ def test_unknown_front_matter_keys_reach_templates(app, posts_dir):
         assert post.mood == "cheerful"
         assert post.author == "Sam Writer"
         assert post.no_such_key is None
+
+
+@pytest.mark.parametrize("url, current", [
+    ("/", "/"),
+    ("/blog", "/blog"),
+    ("/blog/bare_header", "/blog"),
+    ("/blog/archive", "/blog/archive"),
+])
+def test_one_nav_link_is_current(client, url, current):
+    html = client.get(url).get_data(as_text=True)
+    nav = html.split('<nav aria-label="Main">', 1)[1].split("</nav>", 1)[0]
+    assert re.findall(r'<a href="([^"]+)" aria-current="page">', nav) == [current]

@@ -15,6 +15,7 @@ def init_app(app):
     app.add_template_filter(iso_date)
     app.add_template_filter(markdown_filter, "markdown")
     app.add_template_global(absolute_url)
+    app.add_template_global(current_nav)
     app.context_processor(lambda: {"current_year": dt.date.today().year})
 
 
@@ -41,3 +42,11 @@ def absolute_url(path=None):
     """``SITE_URL`` + ``path`` (default: this request's path)."""
     base = current_app.config["SITE_URL"].rstrip("/")
     return base + (request.full_path.rstrip("?") if path is None else path)
+
+
+def current_nav():
+    """The ``NAV_LINKS`` path this page belongs to: the longest that contains it."""
+    path = request.path
+    matches = [href for _, href in current_app.config["NAV_LINKS"]
+               if href == path or (href != "/" and path.startswith(href.rstrip("/") + "/"))]
+    return max(matches, key=len, default=None)

@@ -1,0 +1,62 @@
+"""The browser setup shared by the browser tests and ``make screenshots``:
+the blog on the sample posts, served by a real WSGI server on a free port,
+and how Debian's chromium is started.
+"""
+import os
+import shutil
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from website import create_app
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_POSTS = ROOT / "posts"
+HOST = "127.0.0.1"
+
+CHROMIUM = os.environ.get("WEBSITE_CHROMIUM", "/usr/bin/chromium")
+# The flags every chromium here runs with, Lighthouse's included.
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"]
+
+
+@contextmanager
+def serve_sample_site(workdir):
+    """Serve a copy of posts/ (made in ``workdir``); yield the base URL.
+
+    The server runs in a thread with the app built by the factory, exactly as
+    in production apart from the posts folder and the site's address.
+    """
+    posts = Path(workdir) / "posts"
+    shutil.copytree(SAMPLE_POSTS, posts)
+    # Port 0: the OS picks a free one; the site's own URLs must use it.
+    server = make_server(HOST, 0, _LateApp(), threaded=True, request_handler=_QuietHandler)
+    base_url = f"http://{HOST}:{server.server_port}"
+    server.app.app = create_app({"POSTS_DIR": str(posts), "SITE_URL": base_url})
+    thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield base_url
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+class _LateApp:
+    """A WSGI app set once the server's port, and so the site URL, is known."""
+
+    app = None
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log: the tests check every response themselves."""
+
+    def log_request(self, code="-", size="-"):
+        pass

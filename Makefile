@@ -16,6 +16,10 @@ test: dev-venv system-deps ## set up and run the whole suite
 bench: venv ## time startup, rendering, cached views and the freshness check
 	$(BIN)/python benchmarks/posts.py
 
+.PHONY: screenshots
+screenshots: dev-venv system-deps ## regenerate the README's screenshots in docs/screenshots/
+	$(BIN)/python tests/browser/screenshots.py
+
 venv: $(VENV)/.runtime
 dev-venv: $(VENV)/.dev
 

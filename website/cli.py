@@ -53,7 +53,7 @@ def check():
     Exits 1 when there is any error, 0 otherwise (warnings allowed).
     """
     posts = collection()
-    posts.refresh(force=True)
+    posts.refresh(force=True, log=False)   # each problem is printed below instead
     site = checks.Site(
         posts.all(), dt.datetime.now(site_tz()), current_app.static_folder,
         current_app.config["SITE_URL"], route_resolver(current_app),
@@ -84,7 +84,7 @@ def new_post_command(title, tags, draft, slug):
     Never overwrites: an existing file or slug is an error (exit 1).
     """
     posts = collection()
-    posts.refresh(force=True)
+    posts.refresh(force=True, log=False)   # a bad post elsewhere is check's business
     today = dt.datetime.now(site_tz()).date()
     taken = {post.slug: post.path.name for post in posts.all()}
     try:

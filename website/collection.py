@@ -49,8 +49,11 @@ class PostCollection:
         return f"<PostCollection {str(self.folder)!r}: {len(self._snapshot.posts)} posts>"
 
     # --- reading --------------------------------------------------------
-    def refresh(self, force=False):
-        """Pick up added, edited and deleted files, at most once per interval."""
+    def refresh(self, force=False, log=True):
+        """Pick up added, edited and deleted files, at most once per interval.
+
+        :param log: log each newly found bad post (``check`` prints them instead).
+        """
         now = time.monotonic()
         if (not force and self._checked_at is not None
                 and now - self._checked_at < self.check_interval):
@@ -61,7 +64,7 @@ class PostCollection:
                 return
             stamps = self._scan()
             if self._checked_at is None or stamps != self._snapshot.stamps:
-                self._snapshot = self._build(stamps, self._snapshot)
+                self._snapshot = self._build(stamps, self._snapshot, log)
             self._checked_at = time.monotonic()
 
     def _scan(self):
@@ -81,7 +84,7 @@ class PostCollection:
                     stamps[Path(entry.path)] = (0, -1)
         return stamps
 
-    def _build(self, stamps, old):
+    def _build(self, stamps, old, log):
         entries = {}
         for path, stamp in sorted(stamps.items()):
             previous = old.entries.get(path)
@@ -92,10 +95,11 @@ class PostCollection:
                 entries[path] = Post.from_file(path, mtime_ns=stamp[0])
             except PostError as exc:
                 entries[path] = exc
-                logger.error("Skipping post %s", exc)
-        return self._index(entries, stamps)
+                if log:
+                    logger.error("Skipping post %s", exc)
+        return self._index(entries, stamps, log)
 
-    def _index(self, entries, stamps):
+    def _index(self, entries, stamps, log):
         claims = {}
         for post in entries.values():
             if isinstance(post, Post):
@@ -111,20 +115,28 @@ class PostCollection:
                                            "neither is published until one changes",
                                            line=None, field="slug")
                 errors.append(error)
-            logger.error("Skipping posts: slug '%s' is claimed by %s", slug, names)
+            if log:
+                logger.error("Skipping posts: slug '%s' is claimed by %s", slug, names)
         posts = sorted(by_slug.values(), key=lambda p: (p.published_at(self.tz), p.slug),
                        reverse=True)
         return Snapshot(posts, by_slug, errors, stamps, entries)
 
     # --- querying -------------------------------------------------------
     @property
+    def _current(self):
+        # The folder is first read when first asked for, not at import time.
+        if self._checked_at is None:
+            self.refresh()
+        return self._snapshot
+
+    @property
     def errors(self):
         """One :class:`PostError` per file that isn't published because of it."""
-        return list(self._snapshot.errors)
+        return list(self._current.errors)
 
     def all(self):
         """Every good post, drafts and future ones included, newest first."""
-        return list(self._snapshot.posts)
+        return list(self._current.posts)
 
     def visible(self, now, preview=False):
         """Posts a reader may see at ``now`` (aware), newest first.
@@ -133,12 +145,12 @@ class PostCollection:
             server and ``SHOW_DRAFTS``).
         """
         if preview:
-            return list(self._snapshot.posts)
-        return [p for p in self._snapshot.posts if p.is_public(now)]
+            return list(self._current.posts)
+        return [p for p in self._current.posts if p.is_public(now)]
 
     def get(self, slug):
         """The post with ``slug`` (whatever its state), or None."""
-        return self._snapshot.by_slug.get(slug)
+        return self._current.by_slug.get(slug)
 
 
 def tag_index(posts):

@@ -18,8 +18,8 @@ def init_app(app):
         folder = Path(app.root_path).parent / folder
     app.config["POSTS_DIR"] = str(folder)
     collection = PostCollection(folder, app.config["POSTS_CHECK_INTERVAL"], site_tz(app))
+    # Read on first use, front matter only: bodies render when first viewed.
     app.extensions["posts"] = collection
-    collection.refresh(force=True)   # front matter only: bodies render on first view
 
     @app.before_request
     def _refresh_posts():

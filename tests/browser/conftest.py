@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from site_server import CHROMIUM, CHROMIUM_FLAGS, serve_sample_site
+from browser.site_server import CHROMIUM, CHROMIUM_FLAGS, serve_sample_site
 
 _SUMMARY = pytest.StashKey[dict]()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from site_server import CHROMIUM_FLAGS, ROOT
+from browser.site_server import CHROMIUM_FLAGS, ROOT
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")

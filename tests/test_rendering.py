@@ -28,7 +28,7 @@ def test_indented_code_block():
 
 def test_table():
     html = render("| a | b |\n|---|---|\n| 1 | 2 |\n").html
-    assert "<table>" in html and "<th>a</th>" in html and "<td>2</td>" in html
+    assert '<table tabindex="0">' in html and "<th>a</th>" in html and "<td>2</td>" in html
 
 
 def test_footnotes_with_back_references():

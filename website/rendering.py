@@ -87,9 +87,12 @@ def render(text):
     """Render Markdown ``text`` to :class:`Rendered` HTML."""
     md = markdown.Markdown(extensions=_extensions(), extension_configs=_EXTENSION_CONFIGS,
                            output_format="html")
-    # A code block that scrolls sideways must be reachable from the keyboard.
-    body = md.convert(text).replace(f'<div class="{HIGHLIGHT_CLASS}"><pre>',
-                                    f'<div class="{HIGHLIGHT_CLASS}"><pre tabindex="0">')
+    # Code blocks and tables scroll sideways when too wide: keyboard users must
+    # be able to reach them too. (Raw HTML tables are left as written.)
+    body = (md.convert(text)
+            .replace(f'<div class="{HIGHLIGHT_CLASS}"><pre>',
+                     f'<div class="{HIGHLIGHT_CLASS}"><pre tabindex="0">')
+            .replace("<table>\n<thead>", '<table tabindex="0">\n<thead>'))
     tokens = getattr(md, "toc_tokens", [])
     return Rendered(body, md.toc if tokens else "", tokens)
 

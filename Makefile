@@ -5,13 +5,28 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test bench venv dev-venv system-deps clean
+.PHONY: run test test-pythons bench venv dev-venv system-deps clean
 
 run: venv ## start the dev server on http://127.0.0.1:5000
 	$(BIN)/flask --app website run --debug --host $(HOST) --port $(PORT)
 
-test: dev-venv system-deps ## set up and run the whole suite
+test: dev-venv system-deps test-pythons ## set up and run the whole suite
 	$(BIN)/python -m pytest
+
+# The app's own tests (no browser or Apache) under every supported Python
+# found on this machine: python3.10 ... python3.13 on PATH or under pyenv.
+PYTHONS ?= 3.10 3.11 3.12 3.13
+test-pythons:
+	@for v in $(PYTHONS); do \
+		py=; for c in python$$v $$HOME/.pyenv/versions/$$v.*/bin/python; do \
+			if $$c -c '' 2>/dev/null; then py=$$c; break; fi; done; \
+		if [ -z "$$py" ]; then echo "== Python $$v: not found, skipped"; continue; fi; \
+		venv=.venv-py$$v; [ -x $$venv/bin/python ] || $$py -m venv $$venv || exit 1; \
+		$$venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt || exit 1; \
+		echo "== Python $$v ($$py)"; \
+		$$venv/bin/python -m pytest -q -p no:cacheprovider --ignore=tests/browser \
+			--ignore=tests/test_apache.py --ignore=tests/test_setup_sh.py || exit 1; \
+	done
 
 bench: venv ## time startup, rendering, cached views and the freshness check
 	$(BIN)/python benchmarks/posts.py

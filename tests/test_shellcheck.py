@@ -6,13 +6,19 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SKIP_DIRS = {".git", ".venv", ".venv-apache", "node_modules", "__pycache__", ".pytest_cache"}
+
+
+def project_files():
+    """Files of the project: tracked, or new and not git-ignored (no venvs, no node_modules)."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+                            cwd=REPO, capture_output=True, check=True).stdout
+    return sorted(REPO / name for name in listed.decode().split("\0") if name)
 
 
 def shell_scripts():
     found = []
-    for path in sorted(REPO.rglob("*")):
-        if not path.is_file() or SKIP_DIRS.intersection(path.relative_to(REPO).parts):
+    for path in project_files():
+        if not path.is_file():
             continue
         if path.suffix == ".sh":
             found.append(path)

@@ -4,7 +4,6 @@ A temporary origin repository holds the project with known posts; the served
 project is a clone of it, so deploy/update.sh pulls for real.
 """
 import gzip
-import os
 import shutil
 import subprocess
 import tempfile

@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 import apache_server
-from apache_server import REPO
 
 USER = "websitetest"
 DOMAIN = "example.com"

@@ -9,13 +9,12 @@ import hashlib
 import logging
 
 from feedgen.feed import FeedGenerator
-from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
+from flask import Blueprint, Response, current_app, request
 
 from . import html_links
-from .collection import tag_index
 from .post import tag_slug
 from .public import external_url, public_posts
-from .store import site_tz
+from .store import get_tag_or_404, site_tz
 
 logger = logging.getLogger(__name__)
 
@@ -46,13 +45,7 @@ def tag_feed(tag):
 
     :raise 404: no published post has the tag.
     """
-    slug = tag_slug(tag)
-    found = tag_index(public_posts()).get(slug)
-    if found is None:
-        abort(404)
-    if tag != slug:
-        return redirect(url_for("feeds.tag_feed", tag=slug), 301)
-    name, posts = found
+    name, slug, posts = get_tag_or_404(tag, public_posts(), "feeds.tag_feed")
     config = current_app.config
     xml = build_feed(posts[:int(config["FEED_POSTS"])],
                      title=f"{config['SITE_TITLE']}: posts tagged “{name}”",

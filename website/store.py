@@ -4,9 +4,10 @@ import logging
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, g
+from flask import abort, current_app, g, redirect, url_for
 
-from .collection import PostCollection
+from .collection import PostCollection, tag_index
+from .post import tag_slug
 
 logger = logging.getLogger(__name__)
 
@@ -65,3 +66,21 @@ def get_post_or_404(slug):
     if post is None or not (preview() or post.is_public(now())):
         abort(404)
     return post
+
+
+def get_tag_or_404(tag, posts, endpoint):
+    """``(name as written, slug, posts with the tag)`` among ``posts``.
+
+    Another spelling of a known tag (``Web Development``) redirects to
+    ``endpoint`` at its URL form (``web-development``).
+
+    :raise 404: no post in ``posts`` has the tag.
+    """
+    slug = tag_slug(tag)
+    found = tag_index(posts).get(slug)
+    if found is None:
+        abort(404)
+    if tag != slug:
+        abort(redirect(url_for(endpoint, tag=slug), 301))
+    name, tagged = found
+    return name, slug, tagged

@@ -2,8 +2,7 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 
 from .collection import tag_index
-from .post import tag_slug
-from .store import get_post_or_404, visible_posts
+from .store import get_post_or_404, get_tag_or_404, visible_posts
 
 bp = Blueprint("blog", __name__)
 
@@ -62,11 +61,5 @@ def tag(tag):
 
     :raise 404: no visible post has the tag.
     """
-    slug = tag_slug(tag)
-    found = tag_index(visible_posts()).get(slug)
-    if found is None:
-        abort(404)
-    if tag != slug:
-        return redirect(url_for("blog.tag", tag=slug), 301)
-    name, posts = found
+    name, slug, posts = get_tag_or_404(tag, visible_posts(), "blog.tag")
     return render_template("tag.html", tag=name, slug=slug, posts=posts)

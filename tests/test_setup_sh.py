@@ -34,10 +34,12 @@ def _skip_reason():
     release = Path("/etc/os-release").read_text() if Path("/etc/os-release").exists() else ""
     if not any(f'VERSION_ID="{v}"' in release for v in ("12", "22.04", "24.04")):
         return "not a system setup.sh supports"
-    with socket.socket() as sock:
-        if sock.connect_ex(("127.0.0.1", 80)) == 0:
-            return "something already listens on port 80"
     return None
+
+
+def port_80_taken():
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", 80)) == 0
 
 
 pytestmark = pytest.mark.skipif(_skip_reason() is not None, reason=_skip_reason() or "")
@@ -76,6 +78,11 @@ def stop_apache():
 @pytest.fixture(scope="module")
 def project():
     """~websitetest/website: a git clone of the project in a mode-750 home."""
+    # Installing apache2 may have started the stock Apache; the tests start their own.
+    stop_apache()
+    if port_80_taken():
+        pytest.fail("something other than Apache listens on 127.0.0.1:80; "
+                    "stop it to test setup.sh on this machine")
     if shutil.which("userdel") and sh("id", USER, check=False).returncode == 0:
         sh("userdel", "-r", USER, check=False)
     sh("useradd", "--create-home", "--shell", "/bin/bash", USER)

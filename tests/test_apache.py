@@ -15,8 +15,14 @@ import pytest
 import apache_server
 from apache_server import REPO, ApacheServer
 
-missing = apache_server.missing_tools()
-pytestmark = pytest.mark.skipif(bool(missing), reason=f"needs {', '.join(missing)} (tests/system-deps.sh)")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _tools():
+    """Apache, mod_wsgi and friends must be there: make test installs them."""
+    missing = apache_server.missing_tools()
+    if missing:
+        pytest.fail(f"needs {', '.join(missing)}: run tests/system-deps.sh (make test does)")
 
 POST = """\
 ---

@@ -77,6 +77,7 @@ def test_tag_page_shows_name_as_written_and_its_posts(client):
     ("/blog/tag/Web Development", "/blog/tag/web-development"),
     ("/blog/tag/Flask", "/blog/tag/flask"),
     ("/blog/page/1", "/blog"),
+    ("/blog/", "/blog"),
 ])
 def test_redirects(client, url, target):
     response = client.get(url)

@@ -38,9 +38,10 @@ def index(page):
     )
 
 
+@bp.get("/blog/")
 @bp.get("/blog/page/1")
 def first_page():
-    """``/blog`` is page 1; one address per page."""
+    """``/blog`` is page 1 (and the address people type with a slash); one address per page."""
     return redirect(url_for("blog.index"), 301)
 
 

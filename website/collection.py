@@ -4,6 +4,7 @@ Only files that changed since the last look are read again; an unchanged
 post keeps its parsed header and its rendered HTML. Bad posts are logged
 once (per version of the file) and left out; the rest keep serving.
 """
+import bisect
 import logging
 import os
 import threading
@@ -27,6 +28,10 @@ class Snapshot:
     errors: list = field(default_factory=list)     # PostError, one per bad file
     stamps: dict = field(default_factory=dict)     # path -> (mtime_ns, size)
     entries: dict = field(default_factory=dict)    # path -> Post or PostError
+    # Non-drafts, newest first, with their dates negated as timestamps
+    # (ascending), so the ones published by a given moment are one bisect away.
+    releases: list = field(default_factory=list)
+    release_keys: list = field(default_factory=list)
 
 
 class PostCollection:
@@ -119,7 +124,9 @@ class PostCollection:
                 logger.error("Skipping posts: slug '%s' is claimed by %s", slug, names)
         posts = sorted(by_slug.values(), key=lambda p: (p.published_at(self.tz), p.slug),
                        reverse=True)
-        return Snapshot(posts, by_slug, errors, stamps, entries)
+        releases = [p for p in posts if not p.draft]
+        keys = [-p.published_at(self.tz).timestamp() for p in releases]
+        return Snapshot(posts, by_slug, errors, stamps, entries, releases, keys)
 
     # --- querying -------------------------------------------------------
     @property
@@ -144,9 +151,11 @@ class PostCollection:
         :param preview: also drafts and posts dated in the future (the dev
             server and ``SHOW_DRAFTS``).
         """
+        snapshot = self._current
         if preview:
-            return list(self._current.posts)
-        return [p for p in self._current.posts if p.is_public(now)]
+            return list(snapshot.posts)
+        # Posts dated after ``now`` come first (newest first): skip past them.
+        return snapshot.releases[bisect.bisect_left(snapshot.release_keys, -now.timestamp()):]
 
     def get(self, slug):
         """The post with ``slug`` (whatever its state), or None."""

@@ -83,6 +83,11 @@ class Post:
         return self.meta["draft"]
 
     @cached_property
+    def tag_slugs(self):
+        """The URL forms of the tags, as a set."""
+        return frozenset(filter(None, (tag_slug(tag) for tag in self.tags)))
+
+    @cached_property
     def summary(self):
         """The ``summary`` field, else the first paragraph as plain text."""
         return self.meta.get("summary") or rendering.first_paragraph(self.body)

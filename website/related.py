@@ -6,7 +6,6 @@ import logging
 
 from flask import current_app
 
-from .post import tag_slug
 from .series import series_key
 from .store import site_tz, visible_posts
 
@@ -24,13 +23,15 @@ def related_to(post, posts, tz, limit=3):
     Most shared tags first; ties go to the newer post. The post itself and
     its series siblings are left out, and so are posts with no tag in common.
     """
-    tags = {tag_slug(tag) for tag in post.tags}
+    tags = post.tag_slugs
     series = series_key(post.series)
     scored = []
     for other in posts:
-        if other.slug == post.slug or (series and series_key(other.series) == series):
+        if other.slug == post.slug or not tags & other.tag_slugs:
             continue
-        shared = len(tags & {tag_slug(tag) for tag in other.tags})
+        if series and series_key(other.series) == series:
+            continue
+        shared = len(tags & other.tag_slugs)
         if shared:
             scored.append((shared, other.published_at(tz), other.slug, other))
     scored.sort(key=lambda item: item[:3], reverse=True)

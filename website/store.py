@@ -53,8 +53,10 @@ def preview():
 
 
 def visible_posts():
-    """Posts this request may show, newest first."""
-    return collection().visible(now(), preview())
+    """Posts this request may show, newest first (worked out once per request)."""
+    if "visible_posts" not in g:
+        g.visible_posts = collection().visible(now(), preview())
+    return g.visible_posts
 
 
 def get_post_or_404(slug):

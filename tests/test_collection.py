@@ -137,3 +137,17 @@ def test_startup_renders_no_markdown(tmp_path, monkeypatch):
     assert "Fine." in posts.get("a").html
     assert "Fine." in posts.get("a").html
     assert len(calls) == 1
+
+
+def test_visible_at_a_moment(tmp_path):
+    import datetime as dt
+    for name, date, draft in [("old", "2020-01-01", "false"), ("noon", "2024-06-01T12:00:00+00:00", "false"),
+                              ("later", "2024-06-01T12:00:01+00:00", "false"),
+                              ("draft", "2021-01-01", "true"), ("paris", "2024-06-01T13:30:00+02:00", "false")]:
+        (tmp_path / f"{name}.md").write_text(f"title: {name}\ndate: {date}\ndraft: {draft}\n\nB\n")
+    posts = collection(tmp_path)
+    noon = dt.datetime(2024, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
+    assert [p.slug for p in posts.visible(noon)] == ["noon", "paris", "old"]
+    assert [p.slug for p in posts.visible(noon - dt.timedelta(seconds=1))] == ["paris", "old"]
+    assert [p.slug for p in posts.visible(noon, preview=True)] == ["later", "noon", "paris", "draft", "old"]
+    assert all(p.is_public(noon) for p in posts.visible(noon))

@@ -30,7 +30,9 @@ def init_app(app):
     """Serve the endpoint, and keep its requests out of the dev server's log."""
     app.register_blueprint(bp)
     app.add_template_global(livereload_token)
-    logging.getLogger("werkzeug").addFilter(_quiet_polls)
+    werkzeug_logger = logging.getLogger("werkzeug")
+    if _quiet_polls not in werkzeug_logger.filters:   # once, however many apps are built
+        werkzeug_logger.addFilter(_quiet_polls)
 
 
 def _quiet_polls(record):

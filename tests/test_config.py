@@ -35,11 +35,13 @@ def test_relative_posts_dir_is_relative_to_project(make_app):
 
 
 def test_site_url_is_used_for_absolute_urls(make_app, posts_dir):
-    from website.template_helpers import absolute_url
+    from website.public import external_url
     app = make_app(posts_dir, SITE_URL="https://example.org/")
     with app.test_request_context("/blog/x"):
-        assert absolute_url() == "https://example.org/blog/x"
-        assert absolute_url("/feed.xml") == "https://example.org/feed.xml"
+        assert external_url("blog.post", slug="x") == "https://example.org/blog/x"
+        assert external_url("feeds.site_feed") == "https://example.org/feed.xml"
+    html = app.test_client().get("/blog/bare_header").get_data(as_text=True)
+    assert '<link rel="canonical" href="https://example.org/blog/bare_header">' in html
 
 
 def test_nav_links_are_configurable(make_app, posts_dir):

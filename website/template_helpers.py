@@ -1,5 +1,6 @@
 """Filters and globals the templates use."""
 import datetime as dt
+from functools import lru_cache
 
 from flask import current_app, request
 from markupsafe import Markup
@@ -14,7 +15,6 @@ def init_app(app):
     app.add_template_filter(human_date)
     app.add_template_filter(iso_date)
     app.add_template_filter(markdown_filter, "markdown")
-    app.add_template_global(absolute_url)
     app.add_template_global(current_nav)
     app.context_processor(lambda: {"current_year": dt.date.today().year})
 
@@ -33,15 +33,10 @@ def iso_date(value):
     return f"{value:%Y-%m-%d}"
 
 
+@lru_cache(maxsize=16)
 def markdown_filter(text):
-    """Render a short Markdown text from the settings (the home page intro)."""
+    """Render a short Markdown text from the settings (the home page intro), once per text."""
     return Markup(render(text or "").html)
-
-
-def absolute_url(path=None):
-    """``SITE_URL`` + ``path`` (default: this request's path)."""
-    base = current_app.config["SITE_URL"].rstrip("/")
-    return base + (request.full_path.rstrip("?") if path is None else path)
 
 
 def current_nav():

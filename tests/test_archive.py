@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from website.archive import group_by_month
+from website.web.archive import group_by_month
 
 
 @pytest.fixture
@@ -72,7 +72,7 @@ def test_in_the_navigation(client):
 
 def test_group_by_month_keeps_site_time_zone(sample_app):
     with sample_app.test_request_context():
-        from website.store import site_tz, visible_posts
+        from website.web.store import site_tz, visible_posts
         years = group_by_month(visible_posts(), site_tz())
     flat = [post for year in years for month in year.months for post in month.posts]
     assert flat == sorted(flat, key=lambda p: p.date, reverse=True)

@@ -4,7 +4,7 @@ import textwrap
 
 import pytest
 
-from website import checks
+from website.tools import checks
 
 GOOD = """\
 title: Good
@@ -302,7 +302,7 @@ def test_problem_format():
 
 
 def test_check_posts_is_usable_without_the_app(tmp_path):
-    from website.collection import PostCollection
+    from website.content.collection import PostCollection
     folder = tmp_path / "posts"
     folder.mkdir()
     (folder / "a.md").write_text("title: A\ndate: 2024-01-01\n\n![x](/static/nope.png)\n",

@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from website import front_matter, metadata
-from website.new_post import slug_for, slugify
+from website.content import front_matter, metadata
+from website.tools.new_post import slug_for, slugify
 
 
 @pytest.fixture

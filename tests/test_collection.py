@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from website.collection import PostCollection
+from website.content.collection import PostCollection
 
 GOOD = "title: Good\ndate: 2024-01-01\n\nFine.\n"
 
@@ -128,7 +128,7 @@ def test_refresh_is_rate_limited(tmp_path):
 
 def test_startup_renders_no_markdown(tmp_path, monkeypatch):
     calls = []
-    import website.rendering as rendering
+    import website.content.rendering as rendering
     real = rendering.render
     monkeypatch.setattr(rendering, "render", lambda text: calls.append(text) or real(text))
     (tmp_path / "a.md").write_text(GOOD)

@@ -35,7 +35,7 @@ def test_relative_posts_dir_is_relative_to_project(make_app):
 
 
 def test_site_url_is_used_for_absolute_urls(make_app, posts_dir):
-    from website.public import external_url
+    from website.web.public import external_url
     app = make_app(posts_dir, SITE_URL="https://example.org/")
     with app.test_request_context("/blog/x"):
         assert external_url("blog.post", slug="x") == "https://example.org/blog/x"

@@ -20,7 +20,7 @@ def parse(response):
 def public_posts(app):
     """The posts a reader sees, newest first, worked out from the collection itself."""
     with app.test_request_context():
-        from website.public import public_posts as published
+        from website.web.public import public_posts as published
         return published()
 
 

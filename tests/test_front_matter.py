@@ -1,8 +1,8 @@
 """Header parsing: YAML front matter and bare key: value headers."""
 import pytest
 
-from website.errors import HeaderError
-from website.front_matter import split
+from website.content.errors import HeaderError
+from website.content.front_matter import split
 
 
 def test_bare_header_values_are_plain_text_to_end_of_line():

@@ -3,7 +3,7 @@ import os
 import re
 import time
 
-from website.livereload import change_token
+from website.web.livereload import change_token
 
 SCRIPT = re.compile(r'<script src="(/static/js/livereload\.js[^"]*)" '
                     r'data-endpoint="/__livereload" data-token="(\w+)" defer></script>')

@@ -3,8 +3,8 @@ import datetime as dt
 
 import pytest
 
-from website.errors import FieldError
-from website.metadata import normalise
+from website.content.errors import FieldError
+from website.content.metadata import normalise
 
 
 def meta(**fields):

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from website.related import related_to
+from website.web.related import related_to
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_setting_and_nothing_in_common(related_app):
 def test_related_to_directly(related_app):
     app = related_app()
     with app.test_request_context():
-        from website.store import collection, site_tz
+        from website.web.store import collection, site_tz
         posts = collection().all()
         main = collection().get("main")
         result = related_to(main, posts, site_tz(), limit=10)

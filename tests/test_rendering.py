@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from website.rendering import first_paragraph, pygments_css, render
+from website.content.rendering import first_paragraph, pygments_css, render
 
 
 @pytest.mark.parametrize("lang", ["python", "bash", "console", "posh", "yaml", "apache", "sql"])

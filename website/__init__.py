@@ -3,8 +3,9 @@ import logging
 
 from flask import Flask
 
-from . import assets, cli, error_pages, store, template_helpers, views
-from . import archive, feeds, livereload, page_meta, related, series, sitemap
+from .tools import cli
+from .web import archive, assets, error_pages, feeds, livereload, page_meta, related
+from .web import series, sitemap, store, template_helpers, views
 
 
 def create_app(test_config=None, instance_path=None):

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from . import front_matter, html_links
-from .post import tag_slug
-from .source_scan import Source, known_language
+from ..content import front_matter, html_links
+from ..content.post import tag_slug
+from ..content.source_scan import Source, known_language
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ class Problem:
 
 
 def from_post_error(error):
-    """A collection's :class:`~website.errors.PostError` as a :class:`Problem`."""
+    """A collection's :class:`~website.content.errors.PostError` as a :class:`Problem`."""
     field = f"{error.field}: " if error.field else ""
     return Problem(error.path, error.line, field + error.message, ERROR)
 

@@ -14,8 +14,8 @@ from flask import current_app, request
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from .collection import tag_index
-from .post import Post
+from ..content.collection import tag_index
+from ..content.post import Post
 from .public import external_url, public_posts, site_url
 from .store import now, site_tz
 

@@ -8,7 +8,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from . import front_matter, metadata
+from ..content import front_matter, metadata
 
 logger = logging.getLogger(__name__)
 

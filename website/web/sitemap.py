@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 from flask import Blueprint, Response, current_app
 
-from .collection import tag_index
+from ..content.collection import tag_index
 from .public import external_url, public_posts
 from .store import site_tz
 

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from . import checks, new_post
-from .store import collection, site_tz
+from ..web.store import collection, site_tz
 
 # Endpoints whose URLs name a post, a tag or a static file.
 _ROUTE_KINDS = {"blog.post": ("post", "slug"), "blog.tag": ("tag", "tag"),

@@ -11,8 +11,8 @@ import logging
 from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response, current_app, request
 
-from . import html_links
-from .post import tag_slug
+from ..content import html_links
+from ..content.post import tag_slug
 from .public import external_url, public_posts
 from .store import get_tag_or_404, site_tz
 

@@ -5,8 +5,8 @@ from functools import lru_cache
 from flask import current_app, request
 from markupsafe import Markup
 
-from .post import tag_slug
-from .rendering import render
+from ..content.post import tag_slug
+from ..content.rendering import render
 
 
 def init_app(app):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from .rendering import pygments_css
+from ..content.rendering import pygments_css
 
 bp = Blueprint("assets", __name__)
 

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, g, redirect, url_for
 
-from .collection import PostCollection, tag_index
-from .post import tag_slug
+from ..content.collection import PostCollection, tag_index
+from ..content.post import tag_slug
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The pages: home, blog index, posts, tags."""
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 
-from .collection import tag_index
+from ..content.collection import tag_index
 from .store import get_post_or_404, get_tag_or_404, visible_posts
 
 bp = Blueprint("blog", __name__)

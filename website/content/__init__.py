@@ -1,0 +1,1 @@
+"""Reading and modelling posts: front matter, metadata, Markdown rendering. No Flask here."""

@@ -1,0 +1,1 @@
+"""Author tools: the ``flask --app website`` commands (check, new-post)."""

@@ -1,0 +1,1 @@
+"""The Flask side: the post store, the pages, feeds, sitemap and head tags."""

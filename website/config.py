@@ -1,8 +1,12 @@
 """Default settings, in one place.
 
-Override them in ``instance/config.py`` (same names) or with ``FLASK_*``
-environment variables (``FLASK_SITE_URL=https://example.com``). Values from
-the environment are parsed as JSON when they can be (``FLASK_POSTS_PER_PAGE=5``).
+Don't edit this file to make the site yours: set your title, author, address
+and the rest in ``site.yaml`` at the top of the project (the same names in
+lower case). Settings for one machine go in ``instance/config.py`` (same
+names) or in ``FLASK_*`` environment variables
+(``FLASK_SITE_URL=https://example.com``, parsed as JSON when they can be).
+Each source overrides the ones before it: these defaults, ``site.yaml``,
+``instance/config.py``, the environment.
 """
 
 # --- Your site -------------------------------------------------------------

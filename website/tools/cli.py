@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from . import checks, new_post
+from ..site_settings import private_address
 from ..web.store import collection, site_tz
 
 # Endpoints whose URLs name a post, a tag or a static file.
@@ -48,9 +49,10 @@ def route_resolver(app):
 @click.command()
 @with_appcontext
 def check():
-    """Validate every post; print path:line: error|warning: message for each problem.
+    """Validate the settings and every post; print path:line: error|warning: message for each problem.
 
-    Exits 1 when there is any error, 0 otherwise (warnings allowed).
+    Findings and the summary go to standard output. Exits 1 when there is
+    any error, 0 otherwise (warnings allowed).
     """
     posts = collection()
     posts.refresh(force=True, log=False)   # each problem is printed below instead
@@ -62,14 +64,23 @@ def check():
     problems = [checks.from_post_error(error) for error in posts.errors]
     problems += checks.check_posts(site)
     problems.sort(key=lambda p: (p.path, p.line or 0))
+    problems = settings_problems(current_app.config) + problems
     for problem in problems:
-        click.echo(str(dataclasses.replace(problem, path=shown_path(problem.path))), err=True)
+        click.echo(str(dataclasses.replace(problem, path=shown_path(problem.path))))
     files = {str(p.path) for p in posts.all()} | {e.path for e in posts.errors}
-    line = f"{checks.summary(problems, len(files))} in {shown_path(posts.folder)}"
+    click.echo(f"{checks.summary(problems, len(files))} in {shown_path(posts.folder)}")
     if any(p.level == checks.ERROR for p in problems):
-        click.echo(line, err=True)
         raise SystemExit(1)
-    click.echo(line)
+
+
+def settings_problems(config):
+    """Settings the live site can't work with: a ``SITE_URL`` on a private address."""
+    reason = private_address(config["SITE_URL"])
+    if reason is None:
+        return []
+    return [checks.Problem("SITE_URL", None, f"{config['SITE_URL']} is not a public address "
+                           f"({reason}): feeds, the sitemap and canonical links would point "
+                           "there. Set site_url in site.yaml, or run setup.sh --domain on the server.")]
 
 
 @click.command("new-post")

@@ -3,14 +3,11 @@
 Used by ``flask --app website new-post``. No Flask here.
 """
 import json
-import logging
 import re
 import unicodedata
 from pathlib import Path
 
 from ..content import front_matter, metadata
-
-logger = logging.getLogger(__name__)
 
 MAX_SLUG_LENGTH = 60
 # Letters NFKD doesn't split into an ASCII letter plus accents.
@@ -100,5 +97,4 @@ def create(folder, title, day, tags=(), draft=False, slug=None, taken=None):
             handle.write(text)
     except FileExistsError:
         raise PostExists(f"{path} already exists; not overwriting it") from None
-    logger.info("Created %s", path)
     return path

@@ -196,6 +196,7 @@ def test_check_prints_findings_and_summary_on_stdout(tmp_path):
 
 def test_new_post_prints_only_the_path(tmp_path):
     posts = tmp_path / "posts"
+    posts.mkdir()
     env = {"FLASK_POSTS_DIR": str(posts), "FLASK_SITE_URL": "http://127.0.0.1:5000",
            "PATH": "/usr/bin:/bin"}
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "website", "new-post",

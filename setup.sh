@@ -2,7 +2,8 @@
 # Puts the blog on this server behind Apache 2.4 + mod_wsgi, in one command.
 #
 # Usage: sudo ./setup.sh --domain example.com [--tls --email you@example.com] [--dry-run]
-#   --domain NAME   the site's domain; www.NAME is served too (required)
+#   --domain NAME   the site's domain, without www (required); www.NAME
+#                   answers too, with a permanent redirect to NAME
 #   --tls           get a Let's Encrypt certificate for NAME and www.NAME with
 #                   certbot --apache, redirect HTTP to HTTPS and send HSTS
 #                   (DNS for both names must already point at this server)
@@ -17,7 +18,10 @@
 # with the python3 that mod_wsgi embeds; lets Apache's user reach static/
 # (only) through ACLs; links /var/www/html/website to the project; writes and
 # enables the "website" site, disables the default site, checks the config and
-# reloads Apache. It is idempotent: a second run changes nothing.
+# reloads Apache. It sets the site's public address, SITE_URL
+# (http://NAME, or https://NAME with TLS), in <project>/instance/config.py:
+# the server's own settings, outside git, kept by deploy/update.sh. It is
+# idempotent: a second run changes nothing.
 # Everything is checked before the first change, so an error leaves the
 # server as it was. Updates after that: deploy/update.sh (README, "Deploy").
 set -euo pipefail
@@ -30,8 +34,10 @@ readonly APACHE_ETC=/etc/apache2
 readonly MOD_WSGI_SO=/usr/lib/apache2/modules/mod_wsgi.so
 readonly LINK=/var/www/html/website
 readonly SITE=website
+readonly SITE_URL_NOTE="# set by setup.sh --domain; run it again to change it"
 
 DOMAIN=""
+SITE_URL=""
 EMAIL=""
 TLS=false
 DRY_RUN=false
@@ -43,6 +49,7 @@ VENV_DIR=""
 APACHE_USER=www-data
 CHANGES=0
 APACHE_CHANGED=false
+SITE_URL_CHANGED=false
 WORK_DIR=""
 UNDO=()
 
@@ -89,7 +96,10 @@ parse_args() {
 check_args() {
     [ -n "$DOMAIN" ] || err "--domain is required, e.g. sudo ./setup.sh --domain example.com"
     DOMAIN=${DOMAIN,,}
-    DOMAIN=${DOMAIN#www.}
+    DOMAIN=${DOMAIN%.}
+    if [[ $DOMAIN == www.* ]]; then
+        err "give the domain without www: --domain ${DOMAIN#www.} (www.${DOMAIN#www.} is served too, and redirects to it)"
+    fi
     [[ $DOMAIN =~ ^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$ ]] \
         || err "'$DOMAIN' is not a domain name like example.com"
     if $TLS; then
@@ -276,6 +286,38 @@ install_file() {
     run install -D -m 644 "$WORK_DIR/new" "$dest"
 }
 
+# The public address goes in the server's own settings (instance/config.py,
+# git-ignored, read after site.yaml): feeds, the sitemap and canonical links
+# are built from it. Other lines of that file are kept as they are.
+write_site_url() {
+    local dir="$PROJECT_DIR/instance" file="$PROJECT_DIR/instance/config.py" line current
+    if $TLS || [ -e "$APACHE_ETC/sites-enabled/$SITE-le-ssl.conf" ]; then
+        SITE_URL="https://$DOMAIN"
+    else
+        SITE_URL="http://$DOMAIN"
+    fi
+    line="SITE_URL = \"$SITE_URL\"  $SITE_URL_NOTE"
+    current=$(grep -s '^SITE_URL[[:space:]]*=' "$file" || true)
+    [ "$current" = "$line" ] && return 0
+    [ -e "$file" ] && [ ! -f "$file" ] && err "$file is not a regular file; move it away"
+    say "setting SITE_URL to $SITE_URL in $file"
+    { grep -sv '^SITE_URL[[:space:]]*=' "$file" || true; printf '%s\n' "$line"; } >"$WORK_DIR/instance-config"
+    chmod 644 "$WORK_DIR/instance-config"
+    # Written by the owner, whose daemon reads it: no root-owned files in the project.
+    # shellcheck disable=SC2016  # $1 and $2 belong to the inner sh
+    run as_owner sh -c 'umask 022 && mkdir -p "$1" && cat >"$2"' sh "$dir" "$file" <"$WORK_DIR/instance-config"
+    SITE_URL_CHANGED=true
+}
+
+# A new SITE_URL reaches the running site when its daemon restarts, as
+# deploy/update.sh does it; an Apache reload below would do it too.
+reload_site() {
+    $SITE_URL_CHANGED || return 0
+    $APACHE_CHANGED && return 0
+    apache_running || return 0
+    run as_owner touch "$PROJECT_DIR/website.wsgi"
+}
+
 write_apache_config() {
     local render="$PROJECT_DIR/deploy/apache/render.sh" vhost_conf="$APACHE_ETC/$SITE/vhost.conf"
     local vhost site
@@ -391,9 +433,11 @@ main() {
     make_venv
     grant_apache_access
     link_project
+    write_site_url
     write_apache_config
     enable_apache_parts
     check_apache_config
+    reload_site
     start_or_reload_apache
     setup_tls
     smoke_test
@@ -403,7 +447,7 @@ main() {
     elif $DRY_RUN; then
         say "dry run: $CHANGES change(s) listed above, none made"
     else
-        say "done, $CHANGES change(s): http://$DOMAIN/ and http://www.$DOMAIN/ serve $PROJECT_DIR"
+        say "done, $CHANGES change(s): $SITE_URL/ serves $PROJECT_DIR (www.$DOMAIN redirects to it)"
     fi
 }
 

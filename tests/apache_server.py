@@ -20,6 +20,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import time
 from pathlib import Path
@@ -116,11 +117,13 @@ def render(template, **values):
 class ApacheServer:
     """``apache2 -DFOREGROUND`` serving ``project`` through the project's site template."""
 
-    def __init__(self, root, project, venv):
+    def __init__(self, root, project, venv, tls=False):
         self.root = Path(root)
         self.project = Path(project).resolve()
         self.venv = Path(venv)
         self.port = free_port()
+        # With tls, an HTTPS copy of the virtual host too, as certbot --apache makes it.
+        self.tls_port = free_port() if tls else None
         self.user, self.group = run_identity()
         self.process = None
         for sub in ("conf", "site", "logs", "run", "sites-enabled", "www/html"):
@@ -180,10 +183,34 @@ DocumentRoot "{root}/www/html"
 </Directory>
 Include "{root}/site/website-hardening.conf"
 Include "{root}/site/website.conf"
+IncludeOptional "{root}/sites-enabled/*.conf"
 # Like Debian's 000-default: another site on /var/www/html, next to ours.
 <VirtualHost *:{self.port}>
     ServerName other.test
     DocumentRoot "{root}/www/html"
+</VirtualHost>
+""")
+
+    def write_tls_site(self):
+        """``sites-enabled/website-le-ssl.conf``: what certbot adds, with a self-signed certificate."""
+        site = self.root / "site"
+        key, cert = site / "tls.key", site / "tls.crt"
+        if not cert.exists():
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                            "-subj", f"/CN={DOMAIN}", "-addext", f"subjectAltName=DNS:{DOMAIN},DNS:www.{DOMAIN}",
+                            "-keyout", str(key), "-out", str(cert)], capture_output=True, check=True)
+        (self.root / "sites-enabled" / "website-le-ssl.conf").write_text(f"""\
+LoadModule socache_shmcb_module {MODULES_DIR}/mod_socache_shmcb.so
+LoadModule ssl_module {MODULES_DIR}/mod_ssl.so
+SSLSessionCache shmcb:{self.root}/run/ssl_scache(512000)
+Listen 127.0.0.1:{self.tls_port}
+<VirtualHost *:{self.tls_port}>
+    ServerName {DOMAIN}
+    ServerAlias www.{DOMAIN}
+    Include "{site / 'website-vhost.conf'}"
+    SSLEngine on
+    SSLCertificateFile "{cert}"
+    SSLCertificateKeyFile "{key}"
 </VirtualHost>
 """)
 
@@ -193,6 +220,8 @@ Include "{root}/site/website.conf"
 
     def start(self, timeout=20):
         self.write_config()
+        if self.tls_port:
+            self.write_tls_site()
         test = self.configtest()
         assert test.returncode == 0, f"configtest failed:\n{test.stderr}"
         self.process = subprocess.Popen(
@@ -224,11 +253,17 @@ Include "{root}/site/website.conf"
         self.process.stderr.close()
         self.process = None
 
-    def request(self, path, host=DOMAIN, headers=None, retry=True):
-        """GET ``path`` exactly as written (no client-side normalisation)."""
+    def request(self, path, host=DOMAIN, headers=None, retry=True, tls=False):
+        """GET ``path`` exactly as written (no client-side normalisation); ``tls``: over HTTPS."""
         attempts = 3 if retry else 1
         for attempt in range(attempts):
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            if tls:
+                context = ssl.create_default_context(cafile=str(self.root / "site" / "tls.crt"))
+                context.check_hostname = False
+                conn = http.client.HTTPSConnection("127.0.0.1", self.tls_port, timeout=30,
+                                                   context=context)
+            else:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
             try:
                 conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
                 conn.putheader("Host", host)

@@ -65,6 +65,7 @@ def create_app(test_config=None):
         return response
     return app
 '''
+SITE_URL = f"http://{apache_server.DOMAIN}"
 SECURITY_HEADERS = ["Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
                     "Permissions-Policy"]
 
@@ -94,6 +95,9 @@ def deployment():
         git(origin, "commit", "--quiet", "-m", "Initial")
         git(base, "clone", "--quiet", str(origin), str(clone))
         (clone / ".venv").symlink_to(venv)   # deploy/update.sh's default venv
+        # The server's own settings, outside git, as setup.sh writes them.
+        (clone / "instance").mkdir()
+        (clone / "instance" / "config.py").write_text(f'SITE_URL = "{SITE_URL}"\n')
         server = ApacheServer(base / "apache", clone, venv).start()
         try:
             yield server, origin, clone
@@ -202,6 +206,82 @@ def test_compression(server):
     assert gzip.decompress(css.body) == (REPO / "static" / "css" / "site.css").read_bytes()
 
 
+# Paths with a query, escapes, parentheses and non-ASCII: kept byte for byte.
+REDIRECTED = ["/", "/blog/served-by-mod-wsgi?utm_source=x&page=2", "/blog/a%20b%3Fc?q=%C3%A9%26",
+              "/blog/self-hosting-(part-1)", "/feed.xml", "/static/css/site.css?v=1",
+              "/no/such/page?"]
+
+
+@pytest.mark.parametrize("path", REDIRECTED)
+@pytest.mark.parametrize("host", [f"www.{apache_server.DOMAIN}", f"WWW.{apache_server.DOMAIN.upper()}"])
+def test_www_redirects_to_the_apex_keeping_path_and_query(server, path, host):
+    response = server.request(path, host=host)
+    assert response.status == 301, response.text[:300]
+    assert response.getheader("Location") == f"http://{host[4:]}{path}"
+    for name in SECURITY_HEADERS:
+        assert len(header_values(response, name)) == 1
+
+
+def test_www_redirect_keeps_the_port(server):
+    response = server.request("/blog?x=1", host=f"www.{apache_server.DOMAIN}:{server.port}")
+    assert response.status == 301
+    assert response.getheader("Location") == f"http://{apache_server.DOMAIN}:{server.port}/blog?x=1"
+
+
+def test_apex_and_other_hosts_are_not_redirected(server):
+    assert server.request("/", host=apache_server.DOMAIN).status == 200
+    assert server.request("/", host="203.0.113.7").status == 200
+    assert server.request("/", host="wwwblog.test").status == 200
+
+
+def test_acme_challenges_on_www_are_not_redirected(server):
+    response = server.request("/.well-known/acme-challenge/token", host=f"www.{apache_server.DOMAIN}")
+    assert response.status == 404
+
+
+def test_feed_sitemap_and_canonical_links_use_the_servers_site_url(server):
+    feed = server.request("/feed.xml")
+    assert f'<link href="{SITE_URL}/feed.xml" rel="self"' in feed.text
+    assert f"<id>{SITE_URL}/blog/served-by-mod-wsgi</id>" in feed.text
+    assert f"<loc>{SITE_URL}/blog/served-by-mod-wsgi</loc>" in server.request("/sitemap.xml").text
+    page = server.request("/blog/served-by-mod-wsgi").text
+    assert f'<link rel="canonical" href="{SITE_URL}/blog/served-by-mod-wsgi">' in page
+    assert "127.0.0.1" not in feed.text + page
+
+
+@pytest.fixture(scope="module")
+def tls_server(deployment):
+    """The same site after certbot: an HTTPS copy of the virtual host, and HTTP redirecting to it."""
+    _, _, clone = deployment
+    server = ApacheServer(clone.parent / "apache-tls", clone, apache_server.apache_venv(), tls=True)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("path", REDIRECTED)
+def test_https_www_redirects_to_the_https_apex(tls_server, path):
+    response = tls_server.request(path, host=f"www.{apache_server.DOMAIN}", tls=True)
+    assert response.status == 301
+    assert response.getheader("Location") == f"https://{apache_server.DOMAIN}{path}"
+
+
+@pytest.mark.parametrize("host", [apache_server.DOMAIN, f"www.{apache_server.DOMAIN}"])
+@pytest.mark.parametrize("path", REDIRECTED)
+def test_http_goes_to_the_https_apex_in_one_hop(tls_server, host, path):
+    response = tls_server.request(path, host=host)
+    assert response.status == 301
+    assert response.getheader("Location") == f"https://{apache_server.DOMAIN}{path}"
+
+
+def test_https_apex_serves_the_site(tls_server):
+    response = tls_server.request("/blog/served-by-mod-wsgi", tls=True)
+    assert response.status == 200 and "Served by mod_wsgi" in response.text
+    assert tls_server.request("/.well-known/acme-challenge/t").status == 404   # not redirected
+
+
 def wait_for(server, path, predicate, timeout=20):
     deadline = time.monotonic() + timeout
     while True:
@@ -243,6 +323,8 @@ def test_update_pulls_checks_and_reloads(deployment):
 
     again = run_update(clone)
     assert again.returncode == 0 and "up to date" in again.stdout
+    # The server's own settings are not in git: the update keeps them.
+    assert f"<id>{SITE_URL}/blog/served-by-mod-wsgi</id>" in server.request("/feed.xml").text
 
 
 def test_failed_check_leaves_the_site_untouched(deployment):
@@ -254,7 +336,7 @@ def test_failed_check_leaves_the_site_untouched(deployment):
 
     result = run_update(clone)
     assert result.returncode != 0
-    assert "check failed" in result.stderr and "broken.md" in result.stderr
+    assert "check failed" in result.stderr and "broken.md" in result.stdout
     assert git(clone, "rev-parse", "HEAD") == deployed
     assert not (clone / "posts" / "broken.md").exists()
     assert server.request("/blog/served-by-mod-wsgi").status == 200

@@ -8,6 +8,7 @@ is stopped and the site removed afterwards.
 import http.client
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -24,6 +25,9 @@ USER = "websitetest"
 DOMAIN = "example.com"
 APACHE = Path("/etc/apache2")
 WATCHED = [APACHE, Path("/var/www/html")]
+# What certbot --apache enables; its presence tells setup.sh the site has TLS.
+LE_SSL = APACHE / "sites-enabled" / "website-le-ssl.conf"
+SITE_URL = f"http://{DOMAIN}"
 
 
 def _skip_reason():
@@ -61,6 +65,8 @@ def snapshot():
     home = Path(pwd.getpwnam(USER).pw_dir)
     acl = sh("getfacl", "-p", str(home), check=False).stdout if shutil.which("getfacl") else ""
     state.append(("acl", acl, (home / "website" / ".venv").exists(), apache_pids()))
+    instance = home / "website" / "instance" / "config.py"
+    state.append(("instance", instance.read_text() if instance.exists() else None))
     return state
 
 
@@ -105,7 +111,7 @@ def project():
             sh("a2disconf", "-q", "website-hardening", check=False)
             if default_enabled:
                 sh("a2ensite", "-q", "000-default", check=False)
-        for path in (APACHE / "sites-available" / "website.conf", APACHE / "website",
+        for path in (APACHE / "sites-available" / "website.conf", APACHE / "website", LE_SSL,
                      APACHE / "conf-available" / "website-hardening.conf", Path("/var/www/html/website")):
             if path.is_symlink() or path.is_file():
                 path.unlink()
@@ -153,6 +159,9 @@ def test_refuses_without_domain(project):
     assert result.returncode != 0 and "not a domain name" in result.stderr
     result = setup_sh(project, "--domain", DOMAIN, "--tls")
     assert result.returncode != 0 and "--email" in result.stderr
+    result = setup_sh(project, "--domain", f"www.{DOMAIN}")
+    assert result.returncode != 0
+    assert f"give the domain without www: --domain {DOMAIN}" in result.stderr
     assert snapshot() == before
 
 
@@ -201,11 +210,20 @@ def test_dry_run_changes_nothing(project):
     assert snapshot() == before
 
 
+# The owner's own line in the server's settings, which setup.sh must keep.
+OWNER_LINE = 'SITE_TITLE = "Set on the server"'
+
+
 @pytest.fixture(scope="module")
 def served(project):
+    instance = project / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text(f'{OWNER_LINE}\nSITE_URL = "http://127.0.0.1:5000"\n')
+    sh("chown", "-R", f"{USER}:", str(instance))
     first = setup_sh(project, "--domain", DOMAIN)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "change(s)" in first.stdout
+    assert f"setting SITE_URL to {SITE_URL}" in first.stdout
     return project, first
 
 
@@ -219,7 +237,50 @@ def test_second_run_changes_nothing(served):
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("host", [DOMAIN, f"www.{DOMAIN}", "203.0.113.7"])
+def public_urls(project):
+    """Every absolute URL in the feed, the sitemap and a post's head."""
+    slug = sorted(p.stem for p in (project / "posts").glob("*.md"))[0]
+    feed = get("/feed.xml")
+    sitemap = get("/sitemap.xml")
+    post = get("/blog/" + urllib.parse.quote(slug))
+    assert feed.status == sitemap.status == post.status == 200
+    canonical = re.search(r'<link rel="canonical" href="([^"]+)">', post.text).group(1)
+    urls = re.findall(r'(?:href="|<id>|<loc>)(https?://[^"<]+)', feed.text + sitemap.text)
+    return feed.text, canonical, urls
+
+
+def test_feed_sitemap_and_canonical_links_carry_the_domain(served):
+    project, _ = served
+    feed, canonical, urls = public_urls(project)
+    assert f'<link href="{SITE_URL}/feed.xml" rel="self"' in feed
+    assert canonical.startswith(f"{SITE_URL}/blog/")
+    assert len(urls) > 5
+    assert all(url == SITE_URL or url.startswith(SITE_URL + "/") for url in urls), urls
+    assert "href=\"http://127.0.0.1" not in feed and "<id>http://127.0.0.1" not in feed
+
+
+def test_site_url_is_in_the_servers_own_settings(served):
+    project, _ = served
+    config = project / "instance" / "config.py"
+    lines = config.read_text().splitlines()
+    assert OWNER_LINE in lines                      # the owner's lines are kept
+    assert [line for line in lines if line.startswith("SITE_URL")] == [
+        f'SITE_URL = "{SITE_URL}"  # set by setup.sh --domain; run it again to change it']
+    assert config.stat().st_uid == pwd.getpwnam(USER).pw_uid
+    assert "Set on the server" in get("/").text
+    status = sh("runuser", "-u", USER, "--", "git", "-C", str(project), "status", "--porcelain",
+                "--ignored", "instance")
+    assert status.stdout.startswith("!! instance/")   # git-ignored: no pull touches it
+
+
+@pytest.mark.parametrize("path", ["/", "/blog?page=2&x=%C3%A9", "/blog/a%20b?q=1", "/feed.xml"])
+def test_www_redirects_to_the_apex(served, path):
+    response = get(path, host=f"www.{DOMAIN}")
+    assert response.status == 301
+    assert response.getheader("Location") == f"http://{DOMAIN}{path}"
+
+
+@pytest.mark.parametrize("host", [DOMAIN, "203.0.113.7"])
 def test_serves_the_blog_on_port_80(served, host):
     project, _ = served
     home = get("/", host=host)
@@ -260,3 +321,30 @@ def test_home_stays_private(served):
     assert listing.returncode != 0
     assert (Path("/var/www/html/website").resolve() == project.resolve())
     assert not (APACHE / "sites-enabled" / "000-default.conf").exists()
+
+
+def test_site_url_follows_tls_and_survives_later_runs(served):
+    """With certbot's site enabled, a later run (even without --tls) makes it https; without, http."""
+    project, _ = served
+    LE_SSL.write_text("# stands in for certbot's HTTPS virtual host\n")
+    sh("apache2ctl", "graceful")      # as certbot does after enabling its site
+    try:
+        again = setup_sh(project, "--domain", DOMAIN)
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert f"setting SITE_URL to https://{DOMAIN}" in again.stdout
+        # HTTP now goes to the HTTPS apex, in one hop.
+        redirect = get("/blog?x=1", host=f"www.{DOMAIN}")
+        assert redirect.status == 301
+        assert redirect.getheader("Location") == f"https://{DOMAIN}/blog?x=1"
+        assert 'SITE_URL = "https://example.com"' in (project / "instance" / "config.py").read_text()
+    finally:
+        LE_SSL.unlink()
+        sh("apache2ctl", "graceful")
+    back = setup_sh(project, "--domain", DOMAIN)
+    assert back.returncode == 0, back.stdout + back.stderr
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and f"{SITE_URL}/feed.xml" not in get("/feed.xml").text:
+        time.sleep(0.5)
+    feed, canonical, urls = public_urls(project)
+    assert all(url == SITE_URL or url.startswith(SITE_URL + "/") for url in urls), urls
+    assert OWNER_LINE in (project / "instance" / "config.py").read_text()

@@ -132,10 +132,11 @@ def test_dry_run_passes_every_optional_parameter(tmp_path):
 
 
 def test_dry_run_quotes_values_so_the_line_can_be_pasted(tmp_path):
-    result, _ = run(PROVISION, "--dry-run", *REQUIRED, "--stack-name", "it's mine",
+    result, _ = run(PROVISION, "--dry-run", *REQUIRED, "--key-name", "Jane's key (laptop)",
                     tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert shlex.split(result.stdout.splitlines()[0]) == deploy_command(stack="it's mine")
+    command = shlex.split(result.stdout.splitlines()[0])
+    assert "KeyName=Jane's key (laptop)" in command
 
 
 @pytest.mark.parametrize("missing", ["--domain", "--zone-id", "--key-name", "--ssh-cidr",
@@ -160,6 +161,112 @@ def test_bad_arguments_are_rejected(args, message, tmp_path):
     result, _ = run(PROVISION, "--dry-run", *REQUIRED, *args, tmp_path=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr
+
+
+# Each value the template would reject, by flag: (flag, parameter, value).
+REJECTED = [
+    ("--domain", "DomainName", "www.example.com"),
+    ("--domain", "DomainName", "example"),
+    ("--domain", "DomainName", "exa_mple.com"),
+    ("--domain", "DomainName", "-example.com"),
+    ("--domain", "DomainName", "example.c"),
+    ("--domain", "DomainName", "http://example.com"),
+    ("--zone-id", "HostedZoneId", "/hostedzone/Z0123456789ABCDEFGHIJ"),
+    ("--zone-id", "HostedZoneId", "z0123456789abcdefghij"),
+    ("--zone-id", "HostedZoneId", "Z0123-456"),
+    ("--zone-id", "HostedZoneId", "Z" + "1" * 32),
+    ("--key-name", "KeyName", "clé"),
+    ("--key-name", "KeyName", "k" * 256),
+    ("--ssh-cidr", "SshCidr", "203.0.113.7"),
+    ("--ssh-cidr", "SshCidr", "203.0.113.256/32"),
+    ("--ssh-cidr", "SshCidr", "203.0.113.7/33"),
+    ("--ssh-cidr", "SshCidr", "203.0.113/24"),
+    ("--ssh-cidr", "SshCidr", "2001:db8::/32"),
+    ("--ssh-cidr", "SshCidr", "010.0.0.1/32"),
+    ("--repo", "RepoUrl", "git@github.com:example/website.git"),
+    ("--repo", "RepoUrl", "https://github.com/example/my website.git"),
+    ("--repo", "RepoUrl", "https://github.com/example/'website'.git"),
+    ("--branch", "RepoBranch", "-main"),
+    ("--branch", "RepoBranch", "feature branch"),
+    ("--branch", "RepoBranch", "main;reboot"),
+    ("--email", "TlsEmail", "you"),
+    ("--email", "TlsEmail", "you@example"),
+    ("--email", "TlsEmail", "you@@example.com"),
+    ("--instance-type", "InstanceType", "t3.nano"),
+    ("--instance-type", "InstanceType", "m5.large"),
+    ("--instance-type", "InstanceType", "T3.MICRO"),
+    ("--stack-name", "", ""),
+    ("--stack-name", "", "1website"),
+    ("--stack-name", "", "my_website"),
+    ("--region", "", "Europe"),
+    ("--region", "", "eu-west"),
+]
+
+
+def template_parameters():
+    from cfnlint.decode import decode
+    data, problems = decode(TEMPLATE)
+    assert not problems
+    return data["Parameters"]
+
+
+def template_accepts(parameter, value):
+    """The template's own constraint (AllowedPattern or AllowedValues) on ``value``."""
+    spec = template_parameters()[parameter]
+    if "AllowedValues" in spec:
+        return value in spec["AllowedValues"]
+    if "AllowedPattern" in spec:
+        return re.fullmatch(spec["AllowedPattern"], value) is not None
+    # AWS-specific types, checked by AWS: Route 53 zone ids, and EC2 key pair
+    # names (up to 255 ASCII characters).
+    assert parameter in ("HostedZoneId", "KeyName"), parameter
+    if parameter == "KeyName":
+        return re.fullmatch(r"[ -~]{1,255}", value) is not None
+    return re.fullmatch(r"Z[A-Z0-9]{1,31}", value) is not None
+
+
+@pytest.mark.parametrize("flag, parameter, value", REJECTED)
+def test_values_the_template_would_reject_are_refused_before_aws(flag, parameter, value, tmp_path):
+    if parameter and value != "www.example.com":   # www. is refused by choice, not by the template
+        assert not template_accepts(parameter, value)
+    for dry_run in (["--dry-run"], []):
+        result, calls = run(PROVISION, *dry_run, *REQUIRED, flag, value, tmp_path=tmp_path / str(len(dry_run)),
+                            with_aws=True)
+        assert result.returncode == 2, result.stderr
+        assert f"error: {flag} " in result.stderr
+        assert result.stdout == "" and calls == []
+
+
+@pytest.mark.parametrize("flag, parameter, value", [
+    ("--domain", "DomainName", "blog.example.co.uk"),
+    ("--domain", "DomainName", "xn--caf-dma.example"),
+    ("--ssh-cidr", "SshCidr", "0.0.0.0/0"),
+    ("--ssh-cidr", "SshCidr", "255.255.255.255/32"),
+    ("--repo", "RepoUrl", "https://user@git.example.com:8443/a/b.git"),
+    ("--branch", "RepoBranch", "release/2.0"),
+    ("--email", "TlsEmail", "first.last+blog@example.co.uk"),
+    ("--instance-type", "InstanceType", "t3a.small"),
+    ("--zone-id", "HostedZoneId", "Z2FDTNDATAQYW2"),
+    ("--key-name", "KeyName", "my key (laptop)"),
+])
+def test_values_the_template_accepts_pass(flag, parameter, value, tmp_path):
+    assert template_accepts(parameter, value)
+    result, _ = run(PROVISION, "--dry-run", *REQUIRED, flag, value, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_instance_types_are_the_templates(tmp_path):
+    allowed = template_parameters()["InstanceType"]["AllowedValues"]
+    result, _ = run(PROVISION, "--dry-run", *REQUIRED, "--instance-type", "x", tmp_path=tmp_path)
+    assert f"must be one of {' '.join(allowed)}," in result.stderr
+
+
+def test_domain_is_lowercased_and_www_refused_with_the_apex_named(tmp_path):
+    result, _ = run(PROVISION, "--dry-run", *REQUIRED, "--domain", "Example.COM.", tmp_path=tmp_path)
+    assert result.returncode == 0 and "DomainName=example.com " in result.stdout
+    result, _ = run(PROVISION, "--dry-run", *REQUIRED, "--domain", "www.example.com",
+                    tmp_path=tmp_path / "www")
+    assert "--domain takes the name without www: --domain example.com" in result.stderr
 
 
 def test_ssh_open_to_the_world_is_allowed_but_warned_about(tmp_path):

@@ -11,7 +11,8 @@
 #       --repo https://github.com/you/website.git [options]
 #
 # Required:
-#   --domain NAME          the site's domain, without www (DomainName)
+#   --domain NAME          the site's domain, without www (DomainName); www.NAME
+#                          is served too and redirects to NAME
 #   --zone-id ID           the Route 53 hosted zone of that domain (HostedZoneId)
 #   --key-name NAME        an existing EC2 key pair in the region, for ssh (KeyName)
 #   --ssh-cidr CIDR        the only IPv4 addresses allowed to ssh in, usually
@@ -29,7 +30,8 @@
 #   -h, --help             show this help
 # Every flag also takes the form --flag=value. An optional value left out keeps
 # the template default when the stack is created and its current value when it
-# is updated.
+# is updated. Every value is checked against what the template accepts before
+# AWS is called (with --dry-run too); a bad one stops it with exit status 2.
 set -euo pipefail
 
 PROG=provision
@@ -106,6 +108,17 @@ parse_args() {
     done
 }
 
+# What the template accepts, checked here first so a typo fails in a second,
+# in --dry-run too, instead of in a half-created stack. Kept in step with the
+# AllowedPattern/AllowedValues of deploy/aws/website.yaml (the tests compare).
+readonly INSTANCE_TYPES=(t3.micro t3.small t3a.micro t3a.small t2.micro t2.small)
+readonly OCTET='(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])'
+
+check_value() {
+    local flag=$1 value=$2 pattern=$3 example=$4
+    [[ $value =~ $pattern ]] || usage_err "--$flag must be $example, not '$value'"
+}
+
 validate() {
     local flag value
     for flag in domain zone-id key-name ssh-cidr repo; do
@@ -118,13 +131,37 @@ validate() {
         esac
         [ -n "$value" ] || usage_err "--$flag is required"
     done
-    [ -n "$STACK_NAME" ] || usage_err "--stack-name must not be empty"
-    [[ $SSH_CIDR =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$ ]] ||
-        usage_err "--ssh-cidr must be an IPv4 CIDR such as 203.0.113.7/32, not '$SSH_CIDR'"
+    DOMAIN=${DOMAIN,,}
+    DOMAIN=${DOMAIN%.}
+    check_value domain "$DOMAIN" '^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$' \
+        "a domain name such as example.com"
+    if [[ $DOMAIN == www.* ]]; then
+        usage_err "--domain takes the name without www: --domain ${DOMAIN#www.} (www.${DOMAIN#www.} is served too, and redirects to it)"
+    fi
+    [[ $ZONE_ID != /hostedzone/* ]] ||
+        usage_err "--zone-id takes the id alone: --zone-id ${ZONE_ID#/hostedzone/}"
+    check_value zone-id "$ZONE_ID" '^Z[A-Z0-9]{1,31}$' \
+        "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ"
+    check_value key-name "$KEY_NAME" '^[ -~]{1,255}$' "an EC2 key pair name (ASCII, up to 255 characters)"
+    check_value ssh-cidr "$SSH_CIDR" "^($OCTET\\.){3}$OCTET/(3[0-2]|[12]?[0-9])\$" \
+        "an IPv4 CIDR such as 203.0.113.7/32"
     if [[ $SSH_CIDR == */0 ]]; then
         say "warning: --ssh-cidr $SSH_CIDR lets the whole internet try to log in over ssh"
     fi
     [[ $REPO_URL == https://* ]] || usage_err "--repo must be an https URL, not '$REPO_URL'"
+    check_value repo "$REPO_URL" '^https://[A-Za-z0-9][A-Za-z0-9._~:/@%+=-]*$' \
+        "an https git URL without spaces or quotes"
+    [ -z "$BRANCH" ] || check_value branch "$BRANCH" '^[A-Za-z0-9][A-Za-z0-9._/-]*$' \
+        "a git branch name (letters, digits, . _ / -)"
+    [ -z "$EMAIL" ] || check_value email "$EMAIL" '^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$' \
+        "an email address such as you@example.com"
+    if [ -n "$INSTANCE_TYPE" ] && [[ " ${INSTANCE_TYPES[*]} " != *" $INSTANCE_TYPE "* ]]; then
+        usage_err "--instance-type must be one of ${INSTANCE_TYPES[*]}, not '$INSTANCE_TYPE'"
+    fi
+    check_value stack-name "$STACK_NAME" '^[A-Za-z][A-Za-z0-9-]{0,127}$' \
+        "a stack name (a letter, then letters, digits and -; up to 128)"
+    [ -z "$REGION" ] || check_value region "$REGION" '^[a-z]{2}(-[a-z]+)+-[0-9]+$' \
+        "an AWS region such as eu-west-1"
 }
 
 # aws_base: "aws", plus --region when one was given.

@@ -141,3 +141,45 @@ def test_every_page_links_its_feeds(client):
                 f'href="{SITE_URL}/feed.xml">') in html, path
     tag_page = client.get("/blog/tag/flask").get_data(as_text=True)
     assert f'href="{SITE_URL}/blog/tag/flask/feed.xml"' in tag_page
+
+
+HEADINGS = """---
+title: Headings
+date: 2026-01-05
+---
+
+## Tables need the same care
+
+Text with [a link](/blog/bare_header "kept") and <a class="permalinks" href="#x">kept too</a>.
+
+### A *styled* `heading`
+
+More.
+"""
+
+
+def test_feed_entries_carry_no_heading_permalink_marks(make_app, posts_dir):
+    (posts_dir / "headings.md").write_text(HEADINGS)
+    app = make_app(posts_dir)
+    page = app.test_client().get("/blog/headings").get_data(as_text=True)
+    assert 'class="permalink"' in page            # the page keeps them
+    feed = parse(app.test_client().get("/feed.xml"))
+    entry = next(e for e in feed.entries if e.link.endswith("/blog/headings"))
+    html = entry.content[0].value
+    assert 'class="permalink"' not in html and "Link to this section" not in html
+    root = ET.fromstring(f"<div>{html}</div>")
+    headings = ["".join(h.itertext()) for h in root.iter() if h.tag in ("h2", "h3")]
+    assert headings == ["Tables need the same care", "A styled heading"]
+    assert root.find("h2").get("id") == "tables-need-the-same-care"   # anchors still work
+    assert f'href="{SITE_URL}/blog/bare_header"' in html and ">kept too</a>" in html
+
+
+@pytest.mark.parametrize("html, expected", [
+    ('<h2 id="a">A<a class="permalink" href="#a" title="t">#</a></h2>', '<h2 id="a">A</h2>'),
+    ("<h2>A<a title='t' class='x permalink y' href='#a'>&para;</a></h2>", "<h2>A</h2>"),
+    ('<p><a class="permalinks" href="/">x</a></p>', '<p><a class="permalinks" href="/">x</a></p>'),
+    ('<h2>A<a class="permalink"\nhref="#a">#</a></h2><p>b</p>', "<h2>A</h2><p>b</p>"),
+])
+def test_drop_links(html, expected):
+    from website.content.html_links import drop_links
+    assert drop_links(html, "permalink") == expected

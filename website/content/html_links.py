@@ -20,6 +20,7 @@ IMAGE_TAGS = {"img", "source", "video"}
 _ATTR = re.compile(r"""(?P<name>[\w:-]+)(?P<eq>\s*=\s*)(?P<q>["'])(?P<value>.*?)(?P=q)""",
                    re.DOTALL)
 _START_TAG = re.compile(r"<(?P<tag>[a-zA-Z][\w-]*)(?P<attrs>[^<>]*)>")
+_CLASSED_LINK = r"""<a\b[^>]*\bclass\s*=\s*(["'])(?:[^"']*\s)?{}(?:\s[^"']*)?\1[^>]*>.*?</a>"""
 
 
 class _Collector(HTMLParser):
@@ -89,3 +90,13 @@ def _join(base, value):
 def _join_srcset_item(base, item):
     parts = item.split()
     return " ".join([_join(base, parts[0])] + parts[1:])
+
+
+def drop_links(html, css_class):
+    """``html`` without the ``<a class="css_class">...</a>`` links, text included.
+
+    The feeds drop the headings' permalink marks this way: in a feed reader
+    they are a stray ``#`` after each heading.
+    """
+    pattern = re.compile(_CLASSED_LINK.format(re.escape(css_class)), re.DOTALL | re.IGNORECASE)
+    return pattern.sub("", html)

@@ -19,6 +19,8 @@ from .store import get_tag_or_404, site_tz
 logger = logging.getLogger(__name__)
 
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
+# The class of the "#" links the renderer adds to headings (rendering.py).
+PERMALINK_CLASS = "permalink"
 
 bp = Blueprint("feeds", __name__)
 
@@ -89,7 +91,8 @@ def _add_entry(feed, post, tz, full):
     if post.description:
         entry.summary(post.description)
     if full:
-        entry.content(html_links.absolutize(post.html, url), type="html")
+        body = html_links.drop_links(post.html, PERMALINK_CLASS)
+        entry.content(html_links.absolutize(body, url), type="html")
     for tag in post.tags:
         entry.category(term=tag_slug(tag), label=tag,
                        scheme=external_url("blog.tag", tag=tag_slug(tag)).rsplit("/", 1)[0] + "/")

@@ -107,6 +107,56 @@ def test_pagination_links(make_app, posts_dir):
     assert 'rel="prev" href="/blog"' in client.get("/blog/page/2").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("url, target", [
+    ("/blog/page/02", "/blog/page/2"),
+    ("/blog/page/0002", "/blog/page/2"),
+    ("/blog/page/01", "/blog"),
+    ("/blog/tag/flask/page/1", "/blog/tag/flask"),
+    ("/blog/tag/flask/page/01", "/blog/tag/flask"),
+    ("/blog/tag/flask/page/02", "/blog/tag/flask/page/2"),
+    ("/blog/tag/Flask/page/2", "/blog/tag/flask/page/2"),
+])
+def test_page_numbers_written_another_way_redirect(make_app, posts_dir, url, target):
+    client = make_app(posts_dir, POSTS_PER_PAGE=2).test_client()
+    response = client.get(url)
+    # Permanent either way: page 1's number is dropped by the router itself (308).
+    assert response.status_code in (301, 308)
+    assert response.headers["Location"] == target
+    assert client.get(target).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/blog/page/03", "/blog/page/00", "/blog/page/-1",
+                                 "/blog/page/2.0", "/blog/page/%202", "/blog/tag/flask/page/3",
+                                 "/blog/tag/flask/page/0", "/blog/tag/python/page/2"])
+def test_other_page_numbers_are_not_found(make_app, posts_dir, url):
+    client = make_app(posts_dir, POSTS_PER_PAGE=2).test_client()
+    assert client.get(url).status_code == 404
+
+
+def test_tag_pages_are_paginated_like_the_blog(make_app, posts_dir):
+    client = make_app(posts_dir, POSTS_PER_PAGE=2).test_client()
+    first = client.get("/blog/tag/flask").get_data(as_text=True)
+    second = client.get("/blog/tag/flask/page/2").get_data(as_text=True)
+    flask_posts = ["yaml_front_matter", "bare_header", "slug-with-(parens)"]
+    assert titles(first) == flask_posts[:2] and titles(second) == flask_posts[2:]
+    assert "3 posts, page 1 of 2" in first and "3 posts, page 2 of 2" in second
+    assert 'rel="next" href="/blog/tag/flask/page/2"' in first
+    assert 'rel="prev" href="/blog/tag/flask"' in second
+    assert "<title>Posts tagged “flask” (page 2)" in second
+    assert '<link rel="canonical" href="https://blog.example.com/blog/tag/flask/page/2">' in second
+    assert '<link rel="canonical" href="https://blog.example.com/blog/tag/flask">' in first
+    one_page = client.get("/blog/tag/python").get_data(as_text=True)
+    assert 'class="pagination"' not in one_page and "1 post." in one_page
+
+
+def test_sitemap_lists_every_page_of_tags_and_blog(make_app, posts_dir):
+    xml = make_app(posts_dir, POSTS_PER_PAGE=2).test_client().get("/sitemap.xml").get_data(as_text=True)
+    locs = re.findall(r"<loc>https://blog.example.com([^<]*)</loc>", xml)
+    for path in ("/blog", "/blog/page/2", "/blog/tag/flask", "/blog/tag/flask/page/2"):
+        assert locs.count(path) == 1, path
+    assert "/blog/tag/flask/page/3" not in locs and "/blog/tag/python/page/2" not in locs
+
+
 def test_empty_blog_has_a_first_page(make_app, tmp_path):
     client = make_app(tmp_path).test_client()
     assert client.get("/blog").status_code == 200

@@ -69,7 +69,7 @@ def page_meta(context):
                     feeds=feeds)
     tag, slug = context.get("tag"), context.get("slug")
     if request.endpoint == "blog.tag" and slug:
-        meta.canonical = external_url("blog.tag", tag=slug)
+        meta.canonical = external_url("blog.tag", tag=slug, page=context.get("page") or 1)
         if slug in tag_index(public_posts()):
             feeds.append((f"{config['SITE_TITLE']}: posts tagged “{tag}”",
                           external_url("feeds.tag_feed", tag=slug)))

@@ -28,20 +28,27 @@ def public_pages():
     tz = site_tz()
     posts = public_posts()
     newest = max((post.updated_at(tz) for post in posts), default=None)
-    per_page = max(1, int(current_app.config["POSTS_PER_PAGE"]))
-    pages = max(1, -(-len(posts) // per_page))
-
-    entries = [(external_url("blog.home"), newest), (external_url("blog.index"), newest)]
-    for page in range(2, pages + 1):
-        chunk = posts[(page - 1) * per_page:page * per_page]
-        entries.append((external_url("blog.index", page=page),
-                        max(post.updated_at(tz) for post in chunk)))
+    entries = [(external_url("blog.home"), newest)]
+    entries += _pages(posts, "blog.index")
     entries.append((external_url("archive.archive"), newest))
     entries += [(external_url("blog.post", slug=post.slug), post.updated_at(tz))
                 for post in posts]
     for slug, (_name, tagged) in sorted(tag_index(posts).items()):
-        entries.append((external_url("blog.tag", tag=slug),
-                        max(post.updated_at(tz) for post in tagged)))
+        entries += _pages(tagged, "blog.tag", tag=slug)
+    return entries
+
+
+def _pages(posts, endpoint, **values):
+    """The pages of a paginated list of ``posts``, each with its newest change."""
+    tz = site_tz()
+    per_page = max(1, int(current_app.config["POSTS_PER_PAGE"]))
+    pages = max(1, -(-len(posts) // per_page))
+    newest = max((post.updated_at(tz) for post in posts), default=None)
+    entries = [(external_url(endpoint, **values), newest)]
+    for page in range(2, pages + 1):
+        chunk = posts[(page - 1) * per_page:page * per_page]
+        entries.append((external_url(endpoint, page=page, **values),
+                        max(post.updated_at(tz) for post in chunk)))
     return entries
 
 

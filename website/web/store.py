@@ -70,11 +70,11 @@ def get_post_or_404(slug):
     return post
 
 
-def get_tag_or_404(tag, posts, endpoint):
+def get_tag_or_404(tag, posts, endpoint, **values):
     """``(name as written, slug, posts with the tag)`` among ``posts``.
 
     Another spelling of a known tag (``Web Development``) redirects to
-    ``endpoint`` at its URL form (``web-development``).
+    ``endpoint`` at its URL form (``web-development``), with ``values``.
 
     :raise 404: no post in ``posts`` has the tag.
     """
@@ -83,6 +83,6 @@ def get_tag_or_404(tag, posts, endpoint):
     if found is None:
         abort(404)
     if tag != slug:
-        abort(redirect(url_for(endpoint, tag=slug), 301))
+        abort(redirect(url_for(endpoint, tag=slug, **values), 301))
     name, tagged = found
     return name, slug, tagged

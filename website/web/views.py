@@ -1,5 +1,5 @@
 """The pages: home, blog index, posts, tags."""
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from ..content.collection import tag_index
 from .store import get_post_or_404, get_tag_or_404, visible_posts
@@ -27,15 +27,10 @@ def index(page):
     :raise 404: a page past the end (page 1 always exists).
     """
     posts = visible_posts()
-    per_page = max(1, int(current_app.config["POSTS_PER_PAGE"]))
-    pages = max(1, -(-len(posts) // per_page))
-    if page < 1 or page > pages:
-        abort(404)
+    shown, pages = paginate(posts, page)
     tags = sorted(tag_index(posts).items(), key=lambda item: (-len(item[1][1]), item[0]))
-    return render_template(
-        "blog.html", posts=posts[(page - 1) * per_page:page * per_page],
-        page=page, pages=pages, tags=tags, total=len(posts),
-    )
+    return render_template("blog.html", posts=shown, page=page, pages=pages, tags=tags,
+                           total=len(posts))
 
 
 @bp.get("/blog/")
@@ -43,6 +38,24 @@ def index(page):
 def first_page():
     """``/blog`` is page 1 (and the address people type with a slash); one address per page."""
     return redirect(url_for("blog.index"), 301)
+
+
+def paginate(posts, page):
+    """``(the posts of page number page, number of pages)``, ``POSTS_PER_PAGE`` a page.
+
+    A page number written another way (``/blog/page/02``) redirects to its
+    one address.
+
+    :raise 404: a page before the first or past the last (page 1 always exists).
+    """
+    per_page = max(1, int(current_app.config["POSTS_PER_PAGE"]))
+    pages = max(1, -(-len(posts) // per_page))
+    if page < 1 or page > pages:
+        abort(404)
+    canonical = url_for(request.endpoint, **request.view_args)
+    if canonical != request.path:
+        abort(redirect(canonical, 301))
+    return posts[(page - 1) * per_page:page * per_page], pages
 
 
 @bp.get("/blog/<slug>")
@@ -56,11 +69,20 @@ def post(slug):
     return render_template("post.html", post=current, newer=newer, older=older)
 
 
-@bp.get("/blog/tag/<tag>")
-def tag(tag):
-    """Posts with ``tag``; other spellings redirect to its URL form.
+@bp.get("/blog/tag/<tag>", defaults={"page": 1})
+@bp.get("/blog/tag/<tag>/page/<int:page>")
+def tag(tag, page):
+    """Posts with ``tag``, a page at a time like ``/blog``; other spellings redirect to its URL form.
 
-    :raise 404: no visible post has the tag.
+    :raise 404: no visible post has the tag, or a page past the end.
     """
-    name, slug, posts = get_tag_or_404(tag, visible_posts(), "blog.tag")
-    return render_template("tag.html", tag=name, slug=slug, posts=posts)
+    name, slug, posts = get_tag_or_404(tag, visible_posts(), "blog.tag", page=page)
+    shown, pages = paginate(posts, page)
+    return render_template("tag.html", tag=name, slug=slug, posts=shown, page=page,
+                           pages=pages, total=len(posts))
+
+
+@bp.get("/blog/tag/<tag>/page/1")
+def tag_first_page(tag):
+    """Page 1 of a tag is the tag's own address."""
+    return redirect(url_for("blog.tag", tag=tag), 301)

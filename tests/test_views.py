@@ -119,9 +119,13 @@ def test_pagination_links(make_app, posts_dir):
 def test_page_numbers_written_another_way_redirect(make_app, posts_dir, url, target):
     client = make_app(posts_dir, POSTS_PER_PAGE=2).test_client()
     response = client.get(url)
-    # Permanent either way: page 1's number is dropped by the router itself (308).
-    assert response.status_code in (301, 308)
-    assert response.headers["Location"] == target
+    if url.endswith("/01"):
+        # The router itself drops page 1's number, with its own permanent redirect.
+        assert response.status_code == 308
+        assert response.headers["Location"] == "http://localhost" + target
+    else:
+        assert response.status_code == 301
+        assert response.headers["Location"] == target
     assert client.get(target).status_code == 200
 
 

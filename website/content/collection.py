@@ -119,6 +119,7 @@ class PostCollection:
                 error = DuplicateSlugError(post.path, f"slug '{slug}' is claimed by {names}; "
                                            "neither is published until one changes",
                                            line=None, field="slug")
+                error.slug = slug
                 errors.append(error)
             if log:
                 logger.error("Skipping posts: slug '%s' is claimed by %s", slug, names)

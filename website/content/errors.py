@@ -16,6 +16,7 @@ class PostError(Exception):
         self.message = message
         self.line = line
         self.field = field
+        self.slug = None    # the address the post claims, when it could be read
 
     def location(self):
         """``path:line`` (or just ``path`` when the line is unknown)."""

@@ -49,7 +49,13 @@ class Post:
             raise PostError(path, f"is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
                                   "save it as UTF-8", line=line) from exc
         header = front_matter.split(text.replace("\r\n", "\n"), path)
-        meta = metadata.normalise(header.fields, path, header.lines)
+        try:
+            meta = metadata.normalise(header.fields, path, header.lines)
+        except PostError as exc:
+            # The address the post asked for, so the dev server can show the error there.
+            slug = header.fields.get("slug")
+            exc.slug = slug.strip() if isinstance(slug, str) and slug.strip() else None
+            raise
         return cls(path, meta, header.body, header.body_line, mtime_ns)
 
     def __repr__(self):

@@ -1,6 +1,7 @@
 """The app's post collection: created once, refreshed before each request."""
 import datetime as dt
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -86,3 +87,28 @@ def get_tag_or_404(tag, posts, endpoint, **values):
         abort(redirect(url_for(endpoint, tag=slug, **values), 301))
     name, tagged = found
     return name, slug, tagged
+
+
+@dataclass(frozen=True)
+class BrokenPost:
+    """A post file that failed to load, for the dev server's pages."""
+
+    slug: str        # the address it would have: its slug field when readable, else its file name
+    path: str        # relative to the project when inside it
+    line: object     # 1-based line, or None
+    message: str     # field and message, as check prints them
+
+
+def broken_posts():
+    """The posts that failed to load, on the dev server only (debug); [] in production."""
+    if not current_app.debug:
+        return []
+    project = Path(current_app.root_path).parent
+    found = []
+    for error in collection().errors:
+        path = Path(error.path)
+        shown = path.relative_to(project) if path.is_relative_to(project) else path
+        field = f"{error.field}: " if error.field else ""
+        found.append(BrokenPost(getattr(error, "slug", None) or path.stem, str(shown),
+                                error.line, field + error.message))
+    return sorted(found, key=lambda broken: broken.path)

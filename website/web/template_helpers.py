@@ -7,6 +7,7 @@ from markupsafe import Markup
 
 from ..content.post import tag_slug
 from ..content.rendering import render
+from .store import broken_posts, now
 
 
 def init_app(app):
@@ -16,6 +17,8 @@ def init_app(app):
     app.add_template_filter(iso_date)
     app.add_template_filter(markdown_filter, "markdown")
     app.add_template_global(current_nav)
+    app.add_template_global(is_scheduled)
+    app.add_template_global(broken_posts)
     app.context_processor(lambda: {"current_year": dt.date.today().year})
 
 
@@ -45,3 +48,8 @@ def current_nav():
     matches = [href for _, href in current_app.config["NAV_LINKS"]
                if href == path or (href != "/" and path.startswith(href.rstrip("/") + "/"))]
     return max(matches, key=len, default=None)
+
+
+def is_scheduled(post):
+    """True for a post that isn't a draft and whose date hasn't come (shown only in preview)."""
+    return not post.draft and not post.is_public(now())

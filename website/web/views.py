@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from ..content.collection import tag_index
-from .store import get_post_or_404, get_tag_or_404, visible_posts
+from .store import broken_posts, collection, get_post_or_404, get_tag_or_404, visible_posts
 
 bp = Blueprint("blog", __name__)
 
@@ -60,7 +60,13 @@ def paginate(posts, page):
 
 @bp.get("/blog/<slug>")
 def post(slug):
-    """One post, with its neighbours for previous/next links."""
+    """One post, with its neighbours for previous/next links.
+
+    On the dev server, a post that failed to load shows its error here instead of a 404.
+    """
+    errors = [broken for broken in broken_posts() if broken.slug == slug]
+    if errors and collection().get(slug) is None:
+        return render_template("post_error.html", errors=errors, slug=slug), 500
     current = get_post_or_404(slug)
     posts = visible_posts()
     at = posts.index(current)

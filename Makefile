@@ -7,8 +7,13 @@ PORT   ?= 5000
 
 .PHONY: run test test-pythons bench venv dev-venv system-deps clean
 
+# The settings files restart the dev server when they are created or edited
+# (watchdog sees new files; the instance folder must exist to be watched).
+SETTINGS_FILES := site.yaml:instance/config.py
+
 run: venv ## start the dev server on http://127.0.0.1:5000
-	$(BIN)/flask --app website run --debug --host $(HOST) --port $(PORT)
+	@mkdir -p instance
+	$(BIN)/flask --app website run --debug --host $(HOST) --port $(PORT) --extra-files $(SETTINGS_FILES)
 
 test: dev-venv system-deps test-pythons ## set up and run the whole suite
 	$(BIN)/python -m pytest
@@ -43,11 +48,11 @@ $(VENV)/bin/python:
 		{ echo "Python 3.10 or newer is needed (found: $$($(PYTHON) --version 2>&1)); try make PYTHON=python3.12 ..."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+$(VENV)/.runtime: requirements.txt requirements-run.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-run.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+$(VENV)/.dev: requirements.txt requirements-run.txt requirements-dev.txt | $(VENV)/bin/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 

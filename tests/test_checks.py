@@ -314,3 +314,18 @@ def test_check_posts_is_usable_without_the_app(tmp_path):
     [problem] = checks.check_posts(site)
     assert (problem.line, problem.level) == (4, checks.ERROR)
     assert "static/nope.png does not exist" in problem.message
+
+
+def test_a_fresh_clone_passes_check_without_a_warning(tmp_path):
+    """The sample posts and settings, as a new user gets them: nothing to fix."""
+    import subprocess
+    import sys
+
+    import apache_server
+    project = apache_server.copy_project(tmp_path / "website")
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "website", "check"],
+                            cwd=project, capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin"})
+    count = len(list((project / "posts").glob("*.md")))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == f"{count} posts checked: 0 errors, 0 warnings in posts\n"

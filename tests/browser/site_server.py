@@ -24,18 +24,19 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
 
 
 @contextmanager
-def serve_sample_site(workdir):
+def serve_sample_site(workdir, **settings):
     """Serve a copy of posts/ (made in ``workdir``); yield the base URL.
 
     The server runs in a thread with the app built by the factory, exactly as
-    in production apart from the posts folder and the site's address.
+    in production apart from the posts folder, the site's address and any
+    other ``settings`` (``DEBUG=True`` for the dev server's behaviour).
     """
     posts = Path(workdir) / "posts"
     shutil.copytree(SAMPLE_POSTS, posts)
     # Port 0: the OS picks a free one; the site's own URLs must use it.
     server = make_server(HOST, 0, _LateApp(), threaded=True, request_handler=_QuietHandler)
     base_url = f"http://{HOST}:{server.server_port}"
-    server.app.app = create_app({"POSTS_DIR": str(posts), "SITE_URL": base_url})
+    server.app.app = create_app({"POSTS_DIR": str(posts), "SITE_URL": base_url, **settings})
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()
     try:

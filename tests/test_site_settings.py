@@ -1,5 +1,6 @@
 """The owner's site.yaml: what it sets, where it sits among the other sources, its errors."""
 import logging
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -107,6 +108,18 @@ def test_a_bad_file_stops_the_app_with_its_error(tmp_path):
     path = write(tmp_path, "site_title: A\nposts_per_pag: 3\n")
     with pytest.raises(SettingsError, match=r"site.yaml:2: posts_per_pag: unknown setting"):
         create_app({"TESTING": True}, settings_file=path)
+
+
+def test_flask_commands_print_a_bad_setting_on_one_line(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "website", project / "website")   # flask --app resolves symlinks
+    (project / "site.yaml").write_text("site_title: A\ntimezone: Mars/Olympus\n")
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "website", "check"],
+                            cwd=project, capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin"})
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == (f"Error: {project / 'site.yaml'}:2: timezone: 'Mars/Olympus' is not "
+                             "a time zone name such as Europe/Paris or UTC\n")
 
 
 def test_precedence_defaults_file_instance_environment_test_config(tmp_path, monkeypatch, posts_dir):

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import click
 import yaml
 from pygments.styles import get_style_by_name
 from pygments.util import ClassNotFound
@@ -19,8 +20,12 @@ from pygments.util import ClassNotFound
 FILE_NAME = "site.yaml"
 
 
-class SettingsError(ValueError):
-    """A setting in the owner's file that can't be used, and where it is."""
+class SettingsError(click.ClickException, ValueError):
+    """A setting in the owner's file that can't be used, and where it is.
+
+    A ``ClickException`` too, so ``flask`` commands print it on one line
+    (``Error: site.yaml:3: ...``) instead of a traceback.
+    """
 
     def __init__(self, path, line, key, message):
         super().__init__(message)
@@ -30,6 +35,9 @@ class SettingsError(ValueError):
         where = f"{self.path}:{self.line}" if self.line else self.path
         key = f"{self.key}: " if self.key else ""
         return f"{where}: {key}{self.message}"
+
+    def format_message(self):
+        return str(self)
 
 
 def _text(value, node):

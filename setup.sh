@@ -300,7 +300,7 @@ write_site_url() {
     current=$(grep -s '^SITE_URL[[:space:]]*=' "$file" || true)
     [ "$current" = "$line" ] && return 0
     [ -e "$file" ] && [ ! -f "$file" ] && err "$file is not a regular file; move it away"
-    say "setting SITE_URL to $SITE_URL in $file"
+    say "setting SITE_URL to $SITE_URL in $file${current:+ (was: ${current%%  #*})}"
     { grep -sv '^SITE_URL[[:space:]]*=' "$file" || true; printf '%s\n' "$line"; } >"$WORK_DIR/instance-config"
     chmod 644 "$WORK_DIR/instance-config"
     # Written by the owner, whose daemon reads it: no root-owned files in the project.

@@ -206,6 +206,7 @@ def test_dry_run_changes_nothing(project):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "would run: a2ensite -q website" in result.stdout
     assert "would write /etc/apache2/sites-available/website.conf" in result.stdout
+    assert f"setting SITE_URL to {SITE_URL} in {project}/instance/config.py" in result.stdout
     assert "none made" in result.stdout
     assert snapshot() == before
 
@@ -223,7 +224,7 @@ def served(project):
     first = setup_sh(project, "--domain", DOMAIN)
     assert first.returncode == 0, first.stdout + first.stderr
     assert "change(s)" in first.stdout
-    assert f"setting SITE_URL to {SITE_URL}" in first.stdout
+    assert f'setting SITE_URL to {SITE_URL} in {project}/instance/config.py (was: SITE_URL = "http://127.0.0.1:5000")' in first.stdout
     return project, first
 
 

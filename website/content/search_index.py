@@ -23,9 +23,14 @@ logger = logging.getLogger(__name__)
 
 # Matching ignores case and accents (remove_diacritics 2 also folds letters
 # such as "ø"), and English words are stemmed: "deploying" finds "deploy".
-SCHEMA = """CREATE VIRTUAL TABLE posts USING fts5(
-    title, tags, summary, body, published UNINDEXED, draft UNINDEXED,
-    tokenize = 'porter unicode61 remove_diacritics 2')"""
+# Dates and drafts sit in a plain table beside it: filtering on FTS5 columns
+# would load every matching post's whole text.
+SCHEMA = [
+    """CREATE VIRTUAL TABLE posts USING fts5(title, tags, summary, body,
+        tokenize = 'porter unicode61 remove_diacritics 2')""",
+    "CREATE TABLE dates (rowid INTEGER PRIMARY KEY, published REAL NOT NULL, "
+    "draft INTEGER NOT NULL)",
+]
 # bm25 weights of title, tags, summary and body: a word in the title counts most.
 WEIGHTS = (10.0, 5.0, 3.0, 1.0)
 SNIPPET_TOKENS = 32
@@ -34,9 +39,9 @@ ELLIPSIS = "\u2026"
 # the query syntax allowed keeps real searches far below it).
 TIME_LIMIT = 2.0
 
-_RANKED = f"""SELECT rowid FROM posts
-    WHERE posts MATCH ? AND (? OR (draft = 0 AND published <= ?))
-    ORDER BY bm25(posts, {", ".join(map(str, WEIGHTS))}), published DESC"""
+_RANKED = f"""SELECT posts.rowid FROM posts JOIN dates ON dates.rowid = posts.rowid
+    WHERE posts MATCH ? AND (? OR (dates.draft = 0 AND dates.published <= ?))
+    ORDER BY bm25(posts, {", ".join(map(str, WEIGHTS))}), dates.published DESC"""
 # Marks for one page of results; the rowids are the index's own integers.
 _MARKED = """SELECT rowid, highlight(posts, 0, ?1, ?2),
     snippet(posts, 2, ?1, ?2, ?3, ?4), snippet(posts, 3, ?1, ?2, ?3, ?4)
@@ -93,7 +98,7 @@ class SearchIndex:
         self._rowids = {}     # path -> rowid
         self._posts = {}      # rowid -> Post
         self._next_rowid = 1
-        self._deadline = None
+        self._deadline = [float("inf")]     # when the running query must stop
         self.unavailable_reason = ""
         self._db = self._connect()
 
@@ -109,18 +114,18 @@ class SearchIndex:
     def _connect(self):
         db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         try:
-            db.execute(SCHEMA)
+            for statement in SCHEMA:
+                db.execute(statement)
         except sqlite3.OperationalError as exc:
             db.close()
             self.unavailable_reason = (f"SQLite {sqlite3.sqlite_version} in this Python has "
                                        f"no full-text search (FTS5): {exc}")
             logger.warning("Search is unavailable: %s", self.unavailable_reason)
             return None
-        db.set_progress_handler(self._past_deadline, 10_000)
+        # Not a method of self: the connection must not keep the index alive.
+        deadline = self._deadline
+        db.set_progress_handler(lambda: time.monotonic() > deadline[0], 10_000)
         return db
-
-    def _past_deadline(self):
-        return self._deadline is not None and time.monotonic() > self._deadline
 
     # --- keeping up with the posts ---------------------------------------
     def update(self, snapshot):
@@ -138,11 +143,16 @@ class SearchIndex:
             fresh = [post for path, post in current.items()
                      if self._posts.get(self._rowids.get(path)) is not post]
             rows = [self._row(post) for post in fresh]
+            dates = [(rowid, post.published_at(self.tz).timestamp(), int(bool(post.draft)))
+                     for post, (rowid, *_) in zip(fresh, rows)]
             self._db.execute("BEGIN")
             try:
-                self._db.executemany("DELETE FROM posts WHERE rowid = ?", [(r,) for r in gone])
-                self._db.executemany("INSERT INTO posts (rowid, title, tags, summary, body, "
-                                     "published, draft) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+                for table in ("posts", "dates"):
+                    self._db.executemany(f"DELETE FROM {table} WHERE rowid = ?",
+                                         [(rowid,) for rowid in gone])
+                self._db.executemany("INSERT INTO posts (rowid, title, tags, summary, body) "
+                                     "VALUES (?, ?, ?, ?, ?)", rows)
+                self._db.executemany("INSERT INTO dates VALUES (?, ?, ?)", dates)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -157,8 +167,7 @@ class SearchIndex:
     def _row(self, post):
         rowid, self._next_rowid = self._next_rowid, self._next_rowid + 1
         return (rowid, plain_field(post.title), plain_field(", ".join(post.tags)),
-                plain_field(post.meta.get("summary") or ""), plain_text(post.body),
-                post.published_at(self.tz).timestamp(), int(bool(post.draft)))
+                plain_field(post.meta.get("summary") or ""), plain_text(post.body))
 
     # --- searching --------------------------------------------------------
     def search(self, query, now, preview=False, page=1, per_page=10):
@@ -175,7 +184,7 @@ class SearchIndex:
             return Results(page=page, per_page=per_page)
         match = query.fts()
         with self._lock:
-            self._deadline = time.monotonic() + TIME_LIMIT
+            self._deadline[0] = time.monotonic() + TIME_LIMIT
             try:
                 ranked = self._db.execute(_RANKED, (match, bool(preview), now.timestamp()))
                 rowids = [row[0] for row in ranked]
@@ -187,7 +196,7 @@ class SearchIndex:
                     raise SearchTimeout(f"the search took over {TIME_LIMIT:g} s") from exc
                 raise
             finally:
-                self._deadline = None
+                self._deadline[0] = float("inf")
         hits = [Hit(post, *marked.get(rowid, (marked_html(post.title), "")))
                 for post, rowid in zip(posts, shown)]
         return Results(hits, len(rowids), page, per_page)

@@ -14,46 +14,63 @@ import re
 MARK_START, MARK_END = "\ufdd0", "\ufdd1"
 _UNMARK = {ord(MARK_START): " ", ord(MARK_END): " "}
 
+# A fenced code block, its fences and their info string aside (searched in
+# "\n" + the text, so that the pattern starts with a plain character).
 _FENCED = re.compile(
-    r"^[ \t]{0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n(?P<code>.*?)"
-    r"(?:^[ \t]{0,3}(?P=fence)[`~]*[ \t]*$|\Z)",
-    re.MULTILINE | re.DOTALL)
+    r"\n[ \t]{0,3}(?P<fence>`{3,}|~{3,})[^\n]*(?P<code>.*?)"
+    r"(?:\n[ \t]{0,3}(?P=fence)[`~]*[ \t]*(?=\n|\Z)|\Z)",
+    re.DOTALL)
 
-# Everything in prose that a reader doesn't read as words; each becomes a space.
-_NOISE = re.compile(r"""
+# What in prose a reader doesn't read as words; each match becomes a space.
+# Every branch starts with a literal character, so that the regex engine
+# jumps straight to the candidates (this runs over every post's body).
+_LINE_NOISE = re.compile(r"""\n(?:
+      [ \t]{0,3}\#{1,6}(?=[ \t\n])                     # heading marks
+    | [ \t]{0,3}(?:>[ \t]?)+                           # blockquote marks
+    | [ \t]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*\S+[^\n]*      # [reference]: definitions
+    | [ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t])?   # list marks, task boxes
+    | [ \t]*[-=_*|:+ \t]*[-=_*]{3,}[-=_*|:+ \t]*(?=\n)   # rules, setext and table lines
+    )""", re.VERBOSE)
+_INLINE_NOISE = re.compile(r"""
       <!--.*?(?:-->|\Z)                                # HTML comments
     | </?[A-Za-z][^<>]*>                               # HTML tags and <https://autolinks>
     | \]\(\s*(?:<[^<>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)
           (?:\s+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?\s*\)   # ](link target "title")
     | \]\[[^\]\n]*\]                                   # ][reference]
     | \[\^[^\]\n]*\]:?                                 # footnote marks [^1] and [^1]:
-    | ^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S+[^\n]*$         # [reference]: definitions
-    | ^[ \t]{0,3}\#{1,6}(?=[ \t]|$)                    # heading marks
-    | ^[ \t]{0,3}(?:>[ \t]?)+                          # blockquote marks
-    | ^[ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t])?   # list marks, task boxes
-    | ^[ \t]*[-=_*|:+ \t]*[-=_*]{3,}[-=_*|:+ \t]*$      # rules, setext and table lines
-    | (?<!\w)_+|_+(?!\w)                               # _emphasis_ (not snake_case)
-    | [*`~|\[\]]+                                      # emphasis, code, tables, brackets
     | !(?=\[)                                          # the ! of ![image](...)
-    """, re.MULTILINE | re.DOTALL | re.VERBOSE)
+    | _(?<!\w_)_*                                      # _emphasis_ (not snake_case)
+    | __*(?!\w)
+    """, re.DOTALL | re.VERBOSE)
+# Emphasis, code spans, table cells and what is left of links.
+_MARKS = str.maketrans({c: " " for c in "*`~|[]"})
 
 
 def plain_text(markdown_text):
-    """``markdown_text`` as plain text on one line, for the search index."""
+    """``markdown_text`` as plain text, for the search index."""
+    markdown_text = "\n" + markdown_text
     parts, start = [], 0
     for block in _FENCED.finditer(markdown_text):
         parts.append(_prose(markdown_text[start:block.start()]))
         parts.append(block.group("code"))
         start = block.end()
     parts.append(_prose(markdown_text[start:]))
-    return " ".join(" ".join(parts).translate(_UNMARK).split())
+    # Runs of white space stay: HTML shows them as one space anyway.
+    return _unmarked(" ".join(parts))
 
 
 def plain_field(text):
     """A short field (title, tags, summary) made safe for the index: no forged marks."""
-    return " ".join(str(text).translate(_UNMARK).split())
+    return " ".join(_unmarked(str(text)).split())
+
+
+def _unmarked(text):
+    if MARK_START in text or MARK_END in text:
+        return text.translate(_UNMARK)
+    return text
 
 
 def _prose(text):
-    text = _NOISE.sub(" ", text)
+    text = _LINE_NOISE.sub("\n", text)
+    text = _INLINE_NOISE.sub(" ", text).translate(_MARKS)
     return html.unescape(text) if "&" in text else text

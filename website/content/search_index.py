@@ -38,6 +38,7 @@ ELLIPSIS = "\u2026"
 # A query still running after this many seconds is stopped (a safety net:
 # the query syntax allowed keeps real searches far below it).
 TIME_LIMIT = 2.0
+PROGRESS_STEPS = 10_000     # SQLite instructions between looks at the clock
 
 _RANKED = f"""SELECT posts.rowid FROM posts JOIN dates ON dates.rowid = posts.rowid
     WHERE posts MATCH ? AND (? OR (dates.draft = 0 AND dates.published <= ?))
@@ -114,8 +115,7 @@ class SearchIndex:
     def _connect(self):
         db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         try:
-            for statement in SCHEMA:
-                db.execute(statement)
+            _create_tables(db)
         except sqlite3.OperationalError as exc:
             db.close()
             self.unavailable_reason = (f"SQLite {sqlite3.sqlite_version} in this Python has "
@@ -124,7 +124,7 @@ class SearchIndex:
             return None
         # Not a method of self: the connection must not keep the index alive.
         deadline = self._deadline
-        db.set_progress_handler(lambda: time.monotonic() > deadline[0], 10_000)
+        db.set_progress_handler(lambda: time.monotonic() > deadline[0], PROGRESS_STEPS)
         return db
 
     # --- keeping up with the posts ---------------------------------------
@@ -215,7 +215,25 @@ class SearchIndex:
         return found
 
 
+def fts5_available():
+    """True when this Python's SQLite can build the index (has FTS5)."""
+    db = sqlite3.connect(":memory:")
+    try:
+        _create_tables(db)
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        db.close()
+    return True
+
+
+def _create_tables(db):
+    for statement in SCHEMA:
+        db.execute(statement)
+
+
 def marked_html(text):
-    """``text`` HTML-escaped, with the index's match marks as ``<mark>`` elements."""
-    escaped = html.escape(text or "", quote=False)
+    """``text`` HTML-escaped, with the index's match marks as ``<mark>`` elements
+    (white space runs made single spaces: the index keeps the body's line breaks)."""
+    escaped = html.escape(" ".join((text or "").split()), quote=False)
     return escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")

@@ -59,7 +59,9 @@ def parse(text):
     text = " ".join(_CONTROL.sub(" ", text or "").split())
     truncated = len(text) > MAX_LENGTH
     if truncated:
-        text = text[:MAX_LENGTH].rstrip()
+        # Cut between words: half a word would match nothing.
+        cut = text[:MAX_LENGTH + 1]
+        text = (cut.rsplit(" ", 1)[0] if " " in cut else cut[:MAX_LENGTH]).rstrip()
     terms = []
     for piece in _PIECE.finditer(text):
         term = _term(piece["phrase"], piece["word"])

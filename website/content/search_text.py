@@ -26,14 +26,15 @@ _FENCED = re.compile(
 # jumps straight to the candidates (this runs over every post's body).
 _LINE_NOISE = re.compile(r"""\n(?:
       [ \t]{0,3}\#{1,6}(?=[ \t\n])                     # heading marks
-    | [ \t]{0,3}(?:>[ \t]?)+                           # blockquote marks
+    | [ \t]{0,3}(?:>[ \t]?)+(?:\#{1,6}(?=[ \t\n])|\[(?!\^)[^\]\n]+\]:[ \t]*\S+[^\n]*
+          |(?:[-*+]|\d{1,9}[.)])[ \t]+)?              # blockquote marks, and what they hold
     | [ \t]{0,3}\[(?!\^)[^\]\n]+\]:[ \t]*\S+[^\n]*      # [reference]: definitions
     | [ \t]*(?:[-*+]|\d{1,9}[.)])[ \t]+(?:\[[ xX]\][ \t])?   # list marks, task boxes
     | [ \t]*[-=_*|:+ \t]*[-=_*]{3,}[-=_*|:+ \t]*(?=\n)   # rules, setext and table lines
     )""", re.VERBOSE)
 _INLINE_NOISE = re.compile(r"""
       <!--.*?(?:-->|\Z)                                # HTML comments
-    | </?[A-Za-z][^<>]*>                               # HTML tags and <https://autolinks>
+    | </?[A-Za-z][A-Za-z0-9-]*(?:[\s/][^<>]*)?>         # HTML tags (<https://x> is text)
     | \]\(\s*(?:<[^<>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)
           (?:\s+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?\s*\)   # ](link target "title")
     | \]\[[^\]\n]*\]                                   # ][reference]
@@ -42,8 +43,10 @@ _INLINE_NOISE = re.compile(r"""
     | _(?<!\w_)_*                                      # _emphasis_ (not snake_case)
     | __*(?!\w)
     """, re.DOTALL | re.VERBOSE)
+# Inline code, where "<b>" is text, not a tag.
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 # Emphasis, code spans, table cells and what is left of links.
-_MARKS = str.maketrans({c: " " for c in "*`~|[]"})
+_MARKS = str.maketrans({"*": None, "`": None, "~": None, "|": " ", "[": " ", "]": " "})
 
 
 def plain_text(markdown_text):
@@ -72,5 +75,15 @@ def _unmarked(text):
 
 def _prose(text):
     text = _LINE_NOISE.sub("\n", text)
+    if "`" in text and "<" in text:
+        parts, start = [], 0
+        for span in _CODE_SPAN.finditer(text):
+            parts += [_inline(text[start:span.start()]), span.group(2)]
+            start = span.end()
+        return " ".join(parts + [_inline(text[start:])])
+    return _inline(text)
+
+
+def _inline(text):
     text = _INLINE_NOISE.sub(" ", text).translate(_MARKS)
     return html.unescape(text) if "&" in text else text

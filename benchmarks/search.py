@@ -118,6 +118,11 @@ def bench_build(folder, bare_folder):
     building = median_of(lambda: SearchIndex().update(snapshot), 3)
     row("  of which: bodies reduced to plain text, median of 3", plain)
     row("building the search index from scratch, median of 3", building)
+    index = SearchIndex()
+    index.update(snapshot)
+    text_size = sum(len(post.body.encode()) for post in snapshot.posts)
+    print(f"  index size in memory: {index.size_bytes() / 2**20:.1f} MiB "
+          f"(for {text_size / 2**20:.1f} MiB of Markdown bodies)")
     for label, reading in readings.items():
         share = building / reading
         print(f"  index build / reading ({label}): {share:.0%} "

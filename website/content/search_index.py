@@ -95,7 +95,8 @@ class SearchIndex:
 
     def __init__(self, tz=dt.timezone.utc):
         self.tz = tz
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()            # the database and the maps below
+        self._update_lock = threading.Lock()     # one update at a time
         self._rowids = {}     # path -> rowid
         self._posts = {}      # rowid -> Post
         self._next_rowid = 1
@@ -106,6 +107,14 @@ class SearchIndex:
     def __repr__(self):
         state = f"{len(self._posts)} posts" if self.available else "unavailable"
         return f"<SearchIndex {state}>"
+
+    def size_bytes(self):
+        """How much memory the index's database takes (0 when unavailable)."""
+        if not self.available:
+            return 0
+        with self._lock:
+            pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+            return pages * self._db.execute("PRAGMA page_size").fetchone()[0]
 
     @property
     def available(self):
@@ -132,12 +141,13 @@ class SearchIndex:
         """Index the posts of ``snapshot`` that changed since the last one.
 
         A post is unchanged when it is the very same object (the collection
-        keeps the objects of unchanged files). Returns ``(indexed, removed)``.
+        keeps the objects of unchanged files). Searches wait only while the
+        changes are written. Returns ``(indexed, removed)``.
         """
         if not self.available:
             return 0, 0
-        current = {post.path: post for post in snapshot.posts}
-        with self._lock:
+        with self._update_lock:
+            current = {post.path: post for post in snapshot.posts}
             gone = [rowid for path, rowid in self._rowids.items()
                     if current.get(path) is not self._posts[rowid]]
             fresh = [post for path, post in current.items()
@@ -145,24 +155,28 @@ class SearchIndex:
             rows = [self._row(post) for post in fresh]
             dates = [(rowid, post.published_at(self.tz).timestamp(), int(bool(post.draft)))
                      for post, (rowid, *_) in zip(fresh, rows)]
-            self._db.execute("BEGIN")
-            try:
-                for table in ("posts", "dates"):
-                    self._db.executemany(f"DELETE FROM {table} WHERE rowid = ?",
-                                         [(rowid,) for rowid in gone])
-                self._db.executemany("INSERT INTO posts (rowid, title, tags, summary, body) "
-                                     "VALUES (?, ?, ?, ?, ?)", rows)
-                self._db.executemany("INSERT INTO dates VALUES (?, ?, ?)", dates)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            for rowid in gone:
-                del self._rowids[self._posts.pop(rowid).path]
-            for post, row in zip(fresh, rows):
-                self._rowids[post.path] = row[0]
-                self._posts[row[0]] = post
+            with self._lock:
+                self._write(gone, rows, dates)
+                for rowid in gone:
+                    del self._rowids[self._posts.pop(rowid).path]
+                for post, row in zip(fresh, rows):
+                    self._rowids[post.path] = row[0]
+                    self._posts[row[0]] = post
         return len(fresh), len(gone)
+
+    def _write(self, gone, rows, dates):
+        self._db.execute("BEGIN")
+        try:
+            for table in ("posts", "dates"):
+                self._db.executemany(f"DELETE FROM {table} WHERE rowid = ?",
+                                     [(rowid,) for rowid in gone])
+            self._db.executemany("INSERT INTO posts (rowid, title, tags, summary, body) "
+                                 "VALUES (?, ?, ?, ?, ?)", rows)
+            self._db.executemany("INSERT INTO dates VALUES (?, ?, ?)", dates)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     def _row(self, post):
         rowid, self._next_rowid = self._next_rowid, self._next_rowid + 1

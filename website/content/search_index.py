@@ -44,9 +44,10 @@ _RANKED = f"""SELECT posts.rowid FROM posts JOIN dates ON dates.rowid = posts.ro
     WHERE posts MATCH ? AND (? OR (dates.draft = 0 AND dates.published <= ?))
     ORDER BY bm25(posts, {", ".join(map(str, WEIGHTS))}), dates.published DESC"""
 # Marks for one page of results; the rowids are the index's own integers.
-_MARKED = """SELECT rowid, highlight(posts, 0, ?1, ?2),
-    snippet(posts, 2, ?1, ?2, ?3, ?4), snippet(posts, 3, ?1, ?2, ?3, ?4)
-    FROM posts WHERE posts MATCH ?5 AND rowid IN ({rowids})"""
+_MARKED = """SELECT rowid, highlight(posts, 0, :start, :end),
+    snippet(posts, 2, :start, :end, :ellipsis, :tokens),
+    snippet(posts, 3, :start, :end, :ellipsis, :tokens)
+    FROM posts WHERE posts MATCH :match AND rowid IN ({rowids})"""
 
 
 class SearchError(Exception):
@@ -222,8 +223,9 @@ class SearchIndex:
             return {}
         sql = _MARKED.format(rowids=", ".join(str(int(rowid)) for rowid in rowids))
         found = {}
-        for rowid, title, summary, body in self._db.execute(
-                sql, (MARK_START, MARK_END, ELLIPSIS, SNIPPET_TOKENS, match)):
+        params = {"start": MARK_START, "end": MARK_END, "ellipsis": ELLIPSIS,
+                  "tokens": SNIPPET_TOKENS, "match": match}
+        for rowid, title, summary, body in self._db.execute(sql, params):
             snippet = next((s for s in (body, summary) if s and MARK_START in s), "")
             found[rowid] = (marked_html(title), marked_html(snippet))
         return found

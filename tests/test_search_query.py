@@ -1,5 +1,6 @@
 """What readers type, turned into FTS5 expressions that can only mean "these words"."""
 import sqlite3
+from contextlib import closing
 
 import pytest
 
@@ -50,10 +51,10 @@ def test_terms_past_the_limit_are_dropped_and_counted():
 @pytest.mark.parametrize("text", ['"', '""', '"""', "*", "a*b*", "NEAR(", "col:", "^", "-",
                                   "AND", "(", ")", "x OR", "'\"'", "\\", "'; DROP TABLE posts; --"])
 def test_every_expression_is_valid_fts5(text):
-    db = sqlite3.connect(":memory:")
-    db.execute("CREATE VIRTUAL TABLE t USING fts5(title, body, "
-               "tokenize='porter unicode61 remove_diacritics 2')")
-    db.execute("INSERT INTO t VALUES ('AND NEAR col', 'drop table posts')")
-    fts = parse(text).fts()
-    if fts:
-        db.execute("SELECT rowid FROM t WHERE t MATCH ?", (fts,)).fetchall()
+    with closing(sqlite3.connect(":memory:")) as db:
+        db.execute("CREATE VIRTUAL TABLE t USING fts5(title, body, "
+                   "tokenize='porter unicode61 remove_diacritics 2')")
+        db.execute("INSERT INTO t VALUES ('AND NEAR col', 'drop table posts')")
+        fts = parse(text).fts()
+        assert fts == "" or db.execute("SELECT count(*) FROM t WHERE t MATCH ?",
+                                       (fts,)).fetchone()[0] in (0, 1)

@@ -15,6 +15,7 @@ import logging
 import sqlite3
 import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 
 from .search_text import MARK_END, MARK_START, plain_field, plain_text
@@ -132,9 +133,11 @@ class SearchIndex:
                                        f"no full-text search (FTS5): {exc}")
             logger.warning("Search is unavailable: %s", self.unavailable_reason)
             return None
-        # Not a method of self: the connection must not keep the index alive.
+        # Not a method of self: the connection must not keep the index alive,
+        # so that it is closed when the index goes.
         deadline = self._deadline
         db.set_progress_handler(lambda: time.monotonic() > deadline[0], PROGRESS_STEPS)
+        weakref.finalize(self, db.close)
         return db
 
     # --- keeping up with the posts ---------------------------------------

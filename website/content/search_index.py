@@ -31,6 +31,8 @@ SCHEMA = [
         tokenize = 'porter unicode61 remove_diacritics 2')""",
     "CREATE TABLE dates (rowid INTEGER PRIMARY KEY, published REAL NOT NULL, "
     "draft INTEGER NOT NULL)",
+    "CREATE INDEX dates_published ON dates (published)",
+    "CREATE INDEX dates_drafts ON dates (draft) WHERE draft = 1",
 ]
 # bm25 weights of title, tags, summary and body: a word in the title counts most.
 WEIGHTS = (10.0, 5.0, 3.0, 1.0)
@@ -41,9 +43,15 @@ ELLIPSIS = "\u2026"
 TIME_LIMIT = 2.0
 PROGRESS_STEPS = 10_000     # SQLite instructions between looks at the clock
 
-_RANKED = f"""SELECT posts.rowid FROM posts JOIN dates ON dates.rowid = posts.rowid
-    WHERE posts MATCH ? AND (? OR (dates.draft = 0 AND dates.published <= ?))
-    ORDER BY bm25(posts, {", ".join(map(str, WEIGHTS))}), dates.published DESC"""
+# The posts a reader may not see yet: drafts, and those dated after :now.
+# Usually none or a few, so leaving them out costs next to nothing.
+_PUBLIC = """AND rowid NOT IN (SELECT rowid FROM dates WHERE draft = 1
+    UNION ALL SELECT rowid FROM dates WHERE published > :now)"""
+_COUNT = "SELECT count(*) FROM posts WHERE posts MATCH :match {public}"
+# Every match is scored, but only one page of them is sorted and kept.
+_RANKED = f"""SELECT rowid FROM posts WHERE posts MATCH :match {{public}}
+    ORDER BY bm25(posts, {", ".join(map(str, WEIGHTS))}), rowid
+    LIMIT :limit OFFSET :offset"""
 # Marks for one page of results; the rowids are the index's own integers.
 _MARKED = """SELECT rowid, highlight(posts, 0, :start, :end),
     snippet(posts, 2, :start, :end, :ellipsis, :tokens),
@@ -200,14 +208,18 @@ class SearchIndex:
             raise SearchUnavailable(self.unavailable_reason)
         if not query:
             return Results(page=page, per_page=per_page)
-        match = query.fts()
+        params = {"match": query.fts(), "now": now.timestamp(), "limit": per_page,
+                  "offset": (page - 1) * per_page}
+        public = "" if preview else _PUBLIC
         with self._lock:
             self._deadline[0] = time.monotonic() + TIME_LIMIT
             try:
-                ranked = self._db.execute(_RANKED, (match, bool(preview), now.timestamp()))
-                rowids = [row[0] for row in ranked]
-                shown = rowids[(page - 1) * per_page:page * per_page]
-                marked = self._marked(match, shown)
+                total = self._db.execute(_COUNT.format(public=public), params).fetchone()[0]
+                shown = []
+                if params["offset"] < total:
+                    ranked = self._db.execute(_RANKED.format(public=public), params)
+                    shown = [row[0] for row in ranked]
+                marked = self._marked(params["match"], shown)
                 posts = [self._posts[rowid] for rowid in shown]
             except sqlite3.OperationalError as exc:
                 if "interrupted" in str(exc):
@@ -217,7 +229,7 @@ class SearchIndex:
                 self._deadline[0] = float("inf")
         hits = [Hit(post, *marked.get(rowid, (marked_html(post.title), "")))
                 for post, rowid in zip(posts, shown)]
-        return Results(hits, len(rowids), page, per_page)
+        return Results(hits, total, page, per_page)
 
     def _marked(self, match, rowids):
         """``{rowid: (title HTML, snippet HTML)}``: the body's best passage, else

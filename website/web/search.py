@@ -13,12 +13,13 @@ from flask import Blueprint, abort, current_app, render_template, request
 from markupsafe import Markup
 
 from ..content import search_query
-from ..content.search_index import SearchIndex, SearchTimeout, SearchUnavailable
+from ..content.search_index import SearchIndex, SearchTimeout
 from .store import now, preview, site_tz
 
 logger = logging.getLogger(__name__)
 
 MAX_PAGE = 100
+UNAVAILABLE = "Search is not available on this server."
 _PAGE = re.compile(r"[0-9]{1,6}")
 
 bp = Blueprint("search", __name__)
@@ -52,28 +53,30 @@ def search():
     :raise 404: a page past the last page of results.
     """
     problem = _bad_request()
-    query = search_query.parse(request.args.get("q", "") if not problem else "")
-    page = 1 if problem else int(request.args.get("page", "1"))
-    context = {"query": query, "results": None, "message": problem, "noindex": True}
-    status = 400 if problem else 200
-    if not problem and query:
-        try:
-            results = search_index().search(query, now(), preview(), page, _per_page())
-        except SearchUnavailable:
-            context["message"] = "Search is not available on this server."
-        except SearchTimeout:
-            logger.warning("Search for %r stopped: it ran too long", query.text)
-            context["message"] = "This search took too long. Try fewer or longer words."
-        else:
-            if page > results.pages:
-                abort(404)
-            context["results"] = results
-            context["hits"] = [(hit.post, Markup(hit.title_html), Markup(hit.snippet_html))
-                               for hit in results.hits]
-    elif not problem and not search_available():
-        context["message"] = "Search is not available on this server."
+    query = search_query.parse(request.args.get("q", ""))
+    context = {"query": query, "results": None, "hits": [], "message": problem,
+               "noindex": True}
+    if not problem:
+        context.update(_search(query, int(request.args.get("page", "1"))))
     html = render_template("search.html", **context)
-    return html, status, {"X-Robots-Tag": "noindex"}
+    return html, 400 if problem else 200, {"X-Robots-Tag": "noindex"}
+
+
+def _search(query, page):
+    """The template's ``results`` and ``hits`` for ``query``, or its ``message``."""
+    if not search_available():
+        return {"message": UNAVAILABLE}
+    if not query:
+        return {}
+    try:
+        results = search_index().search(query, now(), preview(), page, _per_page())
+    except SearchTimeout:
+        logger.warning("Search for %r stopped: it ran too long", query.text)
+        return {"message": "This search took too long. Try fewer or longer words."}
+    if page > results.pages:
+        abort(404)
+    hits = [(hit.post, Markup(hit.title_html), Markup(hit.snippet_html)) for hit in results.hits]
+    return {"results": results, "hits": hits}
 
 
 def _bad_request():

@@ -344,3 +344,15 @@ def test_search_without_fts5_says_so_on_the_empty_page(posts_dir, make_app, monk
     text = make_app(posts_dir).test_client().get("/search").get_data(as_text=True)
     assert "Search is not available on this server." in text
     assert html.escape("no_fts5") not in text
+
+
+@requires_fts5
+def test_the_index_writes_no_file(folder, make_app, tmp_path):
+    write(folder, "one.md", post("One", "words"))
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    before = sorted(p for p in tmp_path.rglob("*"))
+    app = make_app(folder)
+    app.instance_path = str(instance)
+    assert found(app.test_client(), "words")[1] == ["one"]
+    assert sorted(p for p in tmp_path.rglob("*")) == before

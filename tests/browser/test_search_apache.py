@@ -46,16 +46,14 @@ def apache_site():
 
 
 @pytest.fixture(scope="module")
-def chromium_for_apache(chromium):
-    """Chromium that finds the site's own host name on the local Apache."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium,
-            args=CHROMIUM_FLAGS + [f"--host-resolver-rules=MAP {DOMAIN} 127.0.0.1"])
-        yield browser
-        browser.close()
+def chromium_for_apache(browser, chromium):
+    """Chromium that finds the site's own host name on the local Apache (a
+    second browser, from the session's Playwright)."""
+    mapped = browser.browser_type.launch(
+        executable_path=chromium,
+        args=CHROMIUM_FLAGS + [f"--host-resolver-rules=MAP {DOMAIN} 127.0.0.1"])
+    yield mapped
+    mapped.close()
 
 
 def test_search_without_javascript_through_apache(apache_site, chromium_for_apache):

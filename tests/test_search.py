@@ -356,3 +356,16 @@ def test_the_index_writes_no_file(folder, make_app, tmp_path):
     app.instance_path = str(instance)
     assert found(app.test_client(), "words")[1] == ["one"]
     assert sorted(p for p in tmp_path.rglob("*")) == before
+
+
+@requires_fts5
+def test_index_is_built_by_the_first_request_not_by_commands(folder, make_app):
+    for n in range(3):
+        write(folder, f"p{n}.md", post(f"Post {n}", "words"))
+    app = make_app(folder)
+    result = app.test_cli_runner().invoke(args=["check"])
+    assert result.exit_code == 0, result.output
+    index = app.extensions["search"]
+    assert len(index) == 0
+    app.test_client().get("/")
+    assert len(index) == 3

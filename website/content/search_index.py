@@ -118,6 +118,10 @@ class SearchIndex:
         state = f"{len(self._posts)} posts" if self.available else "unavailable"
         return f"<SearchIndex {state}>"
 
+    def __len__(self):
+        """The number of posts indexed, drafts included."""
+        return len(self._posts)
+
     def size_bytes(self):
         """How much memory the index's database takes (0 when unavailable)."""
         if not self.available:

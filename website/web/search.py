@@ -7,6 +7,7 @@ where every page shows them (the dev server, ``SHOW_DRAFTS``).
 """
 import logging
 import re
+import threading
 from urllib.parse import unquote_to_bytes
 
 from flask import Blueprint, abort, current_app, render_template, request
@@ -29,7 +30,18 @@ def init_app(app):
     """Index the app's posts (kept in step with the collection) and serve ``/search``."""
     index = SearchIndex(site_tz(app))
     app.extensions["search"] = index
-    app.extensions["posts"].on_change(index.update)
+    lock, following = threading.Lock(), []
+
+    @app.before_request
+    def _follow_the_posts():
+        # From the first request on (commands such as ``check`` need no index):
+        # built from the posts as read, then kept in step with each change.
+        # Other first requests wait here until it is built.
+        if not following:
+            with lock:
+                if not following:
+                    app.extensions["posts"].on_change(index.update)
+                    following.append(True)
     app.add_template_global(search_available)
     app.add_template_global(search_query.MAX_LENGTH, "search_max_length")
     app.add_template_global(search_query.MAX_TERMS, "search_max_terms")

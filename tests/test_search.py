@@ -369,3 +369,18 @@ def test_index_is_built_by_the_first_request_not_by_commands(folder, make_app):
     assert len(index) == 0
     app.test_client().get("/")
     assert len(index) == 3
+
+
+def test_a_failing_listener_does_not_stop_the_posts(folder, caplog):
+    write(folder, "one.md", post("One", "words"))
+    posts = PostCollection(folder, check_interval=0)
+    seen = []
+
+    def broken(snapshot):
+        raise RuntimeError("index broke")
+    posts.on_change(broken)
+    posts.on_change(lambda snapshot: seen.append([p.slug for p in snapshot.posts]))
+    with caplog.at_level(logging.ERROR, logger="website"):
+        assert [p.slug for p in posts.all()] == ["one"]
+    assert seen == [["one"]]
+    assert any("index broke" in r.getMessage() or r.exc_info for r in caplog.records)

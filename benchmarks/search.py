@@ -12,6 +12,7 @@ Prints, against the targets:
 import argparse
 import datetime as dt
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -32,9 +33,12 @@ TOPICS = ["apache", "flask", "python", "deploy", "markdown", "sqlite", "search",
 COMMON = ("the a of to and in is it that for on with as this was be by are not or at "
           "from but have an they which one you were all we can there been if more when "
           "will would who so no out up into do time only about other some could").split()
-QUERIES = ["apache", "deploying", "configuration", "sqlite search", "python*", "dep*",
-           '"small server"', "flask apache deploy", "zyxwvut", "café", "the", "mod_wsgi",
-           "AND OR NOT", '"unclosed phrase', "caching backups", "xq*"]
+# Searches of every kind: topic words, made-up words from frequent to rare,
+# a prefix, a phrase from a post, several words, the commonest word, syntax
+# taken as text, and misses. {frequent}... are filled from the vocabulary.
+QUERIES = ["apache", "deploying", "sqlite search", "python*", "{frequent}", "{middle}",
+           "{rare}", "{prefix}*", '"{phrase}"', "{frequent} {middle}", "flask apache deploy",
+           "the", "AND OR NOT", '"unclosed phrase', "zyxwvut", "xq*"]
 
 
 def vocabulary(rng, size=6000):
@@ -73,10 +77,16 @@ def post_text(n, rng, words, header):
 
 
 def write_posts(folder, count, header="yaml"):
+    """Write the posts; return the queries to time on them."""
     rng = random.Random(15)
     words = vocabulary(rng)
     for n in range(count):
         (folder / f"post-{n}.md").write_text(post_text(n, rng, words, header))
+    body = (folder / "post-10.md").read_text().split("\n\n", 2)[2]
+    phrase = " ".join(re.findall(r"[a-z]+", body.lower())[20:22])
+    values = {"frequent": words[0], "middle": words[40], "rare": words[3000],
+              "prefix": words[40][:3], "phrase": phrase}
+    return [query.format(**values) for query in QUERIES]
 
 
 def timed(func):
@@ -154,7 +164,7 @@ def bench_updates(folder):
         row(f"{label}: whole refresh (scan, read, index)", total)
 
 
-def bench_queries(folder, rounds):
+def bench_queries(folder, queries, rounds):
     app = create_app({"POSTS_DIR": str(folder)})
     client = app.test_client()
     client.get("/")      # the first read of the folder builds the index
@@ -163,7 +173,7 @@ def bench_queries(folder, rounds):
     requests, inside = [], []
     counts = {}
     for _ in range(rounds):
-        for text in QUERIES:
+        for text in queries:
             url = "/search?q=" + quote(text)
             seconds, response = timed(lambda: client.get(url))
             assert response.status_code == 200, (url, response.status_code)
@@ -189,13 +199,13 @@ def main():
         folder, bare_folder = Path(tmp) / "yaml", Path(tmp) / "bare"
         folder.mkdir()
         bare_folder.mkdir()
-        write_posts(folder, args.posts)
+        queries = write_posts(folder, args.posts)
         write_posts(bare_folder, args.posts, header="bare")
         print(f"Search on {args.posts} generated posts "
               f"({sum(p.stat().st_size for p in folder.iterdir()) / 2**20:.1f} MiB of Markdown)")
         bench_build(folder, bare_folder)
         bench_updates(folder)
-        bench_queries(folder, args.rounds)
+        bench_queries(folder, queries, args.rounds)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-pythons bench venv dev-venv system-deps clean
+.PHONY: run test test-pythons bench bench-posts bench-search venv dev-venv system-deps clean
 
 # The settings files restart the dev server when they are created or edited
 # (watchdog sees new files; the instance folder must exist to be watched).
@@ -33,8 +33,13 @@ test-pythons:
 			--ignore=tests/test_apache.py --ignore=tests/test_setup_sh.py || exit 1; \
 	done
 
-bench: venv ## time startup, rendering, cached views and the freshness check
+bench: bench-posts bench-search ## every benchmark below
+
+bench-posts: venv ## time startup, rendering, cached views and the freshness check
 	$(BIN)/python benchmarks/posts.py
+
+bench-search: venv ## time the search index (build, updates) and /search at 10,000 posts
+	$(BIN)/python benchmarks/search.py
 
 .PHONY: screenshots
 screenshots: dev-venv system-deps ## regenerate the README's screenshots in docs/screenshots/

@@ -15,6 +15,8 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from pygments.formatters import HtmlFormatter
 
+from .md_blocks import CommonMarkBlocksExtension
+
 HIGHLIGHT_CLASS = "highlight"
 
 # Container tags whose contents authors write in Markdown.
@@ -56,6 +58,8 @@ def _extensions():
         "markdown.extensions.codehilite",
         "markdown.extensions.toc",
         "markdown.extensions.sane_lists",
+        "markdown.extensions.admonition",
+        CommonMarkBlocksExtension(),
         MarkdownInHtmlExtension(),
     ]
 

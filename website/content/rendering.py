@@ -1,10 +1,12 @@
 """Markdown to HTML, the way posts are written for this site.
 
 Python-Markdown with fenced and indented code highlighted by Pygments,
-tables, footnotes, heading permalinks and a table of contents. Raw HTML
-passes through, and Markdown inside raw HTML container blocks (a
-``<div class="note">`` holding paragraphs or code) is rendered without the
-author having to mark the block.
+tables, footnotes, heading permalinks and a table of contents. Lists, block
+quotes and fenced code follow CommonMark's rules (:mod:`.md_blocks`), and
+GitHub's extras work: ~~strikethrough~~, task lists, bare links
+(:mod:`.md_gfm`) and ``> [!NOTE]`` alerts. Raw HTML passes through, and
+Markdown inside raw HTML container blocks (a ``<div class="note">`` holding
+paragraphs or code) is rendered without the author having to mark the block.
 """
 import html
 import re
@@ -16,6 +18,7 @@ from markdown.preprocessors import Preprocessor
 from pygments.formatters import HtmlFormatter
 
 from .md_blocks import CommonMarkBlocksExtension
+from .md_gfm import GfmExtension
 
 HIGHLIGHT_CLASS = "highlight"
 
@@ -58,7 +61,8 @@ def _extensions():
         "markdown.extensions.codehilite",
         "markdown.extensions.toc",
         "markdown.extensions.sane_lists",
-        "markdown.extensions.admonition",
+        "markdown.extensions.admonition",   # GitHub alerts, written out by md_blocks
+        GfmExtension(),                      # ~~strikethrough~~, - [x] tasks, bare links
         CommonMarkBlocksExtension(),
         MarkdownInHtmlExtension(),
     ]

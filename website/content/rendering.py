@@ -17,6 +17,7 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from pygments.formatters import HtmlFormatter
 
+from . import render_limits
 from .md_blocks import CommonMarkBlocksExtension
 from .md_gfm import GfmExtension
 
@@ -92,7 +93,13 @@ class Rendered:
 
 
 def render(text):
-    """Render Markdown ``text`` to :class:`Rendered` HTML."""
+    """Render Markdown ``text`` to :class:`Rendered` HTML.
+
+    :raise ValueError: the text is past a bound of :mod:`.render_limits`, or
+        nested too deep (``.line`` says where); other errors of
+        Python-Markdown and its extensions pass through.
+    """
+    render_limits.check(text)
     md = markdown.Markdown(extensions=_extensions(), extension_configs=_EXTENSION_CONFIGS,
                            output_format="html")
     # Code blocks and tables scroll sideways when too wide: keyboard users must
@@ -105,6 +112,7 @@ def render(text):
     return Rendered(body, md.toc if tokens else "", tokens)
 
 
+SUMMARY_CHARS = 600
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _SKIP_BLOCK = re.compile(r"^\s*(#|<|>|\||[-*+] |\d+[.)] |!\[|\[\^|\*\s*\*\s*\*|-{3,}|={3,})")
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
@@ -132,10 +140,21 @@ def first_paragraph(text):
 
 
 def plain_text(markdown_text):
-    """Markdown ``markdown_text`` (one paragraph) reduced to plain text."""
+    """Markdown ``markdown_text`` (one paragraph) reduced to plain text.
+
+    Only the first :data:`SUMMARY_CHARS` characters are kept: a summary is a
+    sentence or two, and a huge paragraph must not cost a huge render.
+    """
     source = _FOOTNOTE_REF.sub("", markdown_text)
-    rendered = markdown.markdown(source)
-    return " ".join(html.unescape(_TAG.sub("", rendered)).split())
+    cut = len(source) > SUMMARY_CHARS
+    if cut:
+        source = source[:SUMMARY_CHARS].rsplit(None, 1)[0]
+    try:
+        rendered = markdown.markdown(source)
+    except Exception:  # noqa: BLE001 - a summary falls back to the text as written
+        rendered = html.escape(source)
+    text = " ".join(html.unescape(_TAG.sub("", rendered)).split())
+    return text + " …" if cut else text
 
 
 def pygments_css(light_style, dark_style):

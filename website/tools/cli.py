@@ -1,6 +1,7 @@
 """Command-line tools: ``flask --app website check`` and ``new-post``."""
 import dataclasses
 import datetime as dt
+import logging
 import os
 
 import click
@@ -54,14 +55,12 @@ def check():
     """
     posts = collection()
     posts.refresh(force=True, log=False)   # each problem is printed below instead
-    site = checks.Site(
-        posts.all(), dt.datetime.now(site_tz()), current_app.static_folder,
-        current_app.config["SITE_URL"], route_resolver(current_app),
-        frozenset(os.path.splitext(os.path.basename(e.path))[0] for e in posts.errors),
-    )
-    problems = [checks.from_post_error(error) for error in posts.errors]
-    problems += checks.check_posts(site)
-    problems.sort(key=lambda p: (p.path, p.line or 0))
+    render_log = logging.getLogger("website.content.post")
+    render_log.disabled = True             # so are bodies that can't be rendered
+    try:
+        problems = _problems(posts)
+    finally:
+        render_log.disabled = False
     for problem in problems:
         click.echo(str(dataclasses.replace(problem, path=shown_path(problem.path))), err=True)
     files = {str(p.path) for p in posts.all()} | {e.path for e in posts.errors}
@@ -70,6 +69,19 @@ def check():
         click.echo(line, err=True)
         raise SystemExit(1)
     click.echo(line)
+
+
+def _problems(posts):
+    """Every problem of the posts in ``posts`` (a refreshed collection), sorted."""
+    site = checks.Site(
+        posts.all(), dt.datetime.now(site_tz()), current_app.static_folder,
+        current_app.config["SITE_URL"], route_resolver(current_app),
+        frozenset(os.path.splitext(os.path.basename(e.path))[0] for e in posts.errors),
+    )
+    problems = [checks.from_post_error(error) for error in posts.errors]
+    problems += checks.check_posts(site)
+    problems.sort(key=lambda p: (p.path, p.line or 0))
+    return problems
 
 
 @click.command("new-post")

@@ -88,7 +88,7 @@ def _add_entry(feed, post, tz, full):
         entry.author(name=post.author)
     if post.description:
         entry.summary(post.description)
-    if full:
+    if full and post.render_error is None:   # else the summary alone
         entry.content(html_links.absolutize(post.html, url), type="html")
     for tag in post.tags:
         entry.category(term=tag_slug(tag), label=tag,

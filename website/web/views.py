@@ -47,8 +47,13 @@ def first_page():
 
 @bp.get("/blog/<slug>")
 def post(slug):
-    """One post, with its neighbours for previous/next links."""
+    """One post, with its neighbours for previous/next links.
+
+    :raise 500: its body can't be rendered (logged once, when first tried).
+    """
     current = get_post_or_404(slug)
+    if current.render_error:
+        abort(500)
     posts = visible_posts()
     at = posts.index(current)
     newer = posts[at - 1] if at > 0 else None

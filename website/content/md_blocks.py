@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from markdown.extensions import Extension
+from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
 # Deeper nesting than this is refused (it would exhaust Python-Markdown's stack).
@@ -34,6 +35,10 @@ _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ ]|$)")
 _HTML_OPEN = re.compile(r"^ {0,3}<(/?)([A-Za-z][A-Za-z0-9-]*)(?=[\s/>]|$)")
 _COMMENT = re.compile(r"^ {0,3}<!--")
 _TABLE_DELIMITER = re.compile(r"^ {0,3}\|?[ ]*:?-+:?[ ]*(?:\|[ ]*:?-+:?[ ]*)*\|?[ ]*$")
+# A line holding only an HTML tag (CommonMark's seventh kind of HTML block).
+_TAG_LINE = re.compile(
+    r"""^ {0,3}(?:<([A-Za-z][A-Za-z0-9-]*)(?:\s+[A-Za-z_:][\w.:-]*"""
+    r"""(?:\s*=\s*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?)*\s*/?>|</([A-Za-z][A-Za-z0-9-]*)\s*>)\s*$""")
 _ALERT = re.compile(r"^\[!(\w+)\][ ]*$")
 _INFO_WORD = re.compile(r"^\{.*\}$|^\.?[\w#.+-]+$")
 
@@ -120,9 +125,10 @@ def _is_table_start(lines, at):
 class _Writer:
     """Rewrites one document; ``stash(html)`` returns a placeholder for raw HTML."""
 
-    def __init__(self, fence_block, stash):
+    def __init__(self, fence_block, stash, block_tags):
         self.fence_block = fence_block      # lines of a fenced block -> rendered lines
-        self.stash = stash
+        self.stash = stash                  # (html, block=False) -> placeholder
+        self.block_tags = block_tags        # tags Python-Markdown reads as raw blocks
 
     # --- a sequence of blocks -------------------------------------------
     def blocks(self, lines, depth=0, in_item=False):
@@ -137,12 +143,14 @@ class _Writer:
         out, at, previous = [], 0, "blank"
         head = in_item
         raw = _RawHtml(lines)
+        last_list = None        # the kind of the list just written, across blank lines
         while at < len(lines):
             number, text = lines[at]
             if not text.strip():
                 out.append("")
                 at, previous, head = at + 1, "blank", False
                 continue
+            list_before, last_list = last_list, None
             if previous != "paragraph" and _indent(text) >= 4:
                 at = self._indented_code(lines, at, out)
                 previous = "other"
@@ -158,12 +166,21 @@ class _Writer:
                 continue
             item = _item(text)
             if item and (previous != "paragraph" or head or self._may_interrupt(item)):
+                if list_before and list_before[0] == item.kind[0]:
+                    # Another marker starts another list; Python-Markdown would
+                    # carry on the one before without something in between.
+                    out.extend([self.stash("<!-- -->"), ""])
                 at = self._list(lines, at, depth, out, "blank" if head else previous)
-                previous, head = "container", False
+                previous, head, last_list = "container", False, item.kind
                 continue
             if previous == "paragraph" and not _ends_paragraph(lines, at):
                 out.append(text.lstrip(" "))
                 at += 1
+                continue
+            tag = _TAG_LINE.match(text)
+            if tag and (tag[1] or tag[2]).lower() not in self.block_tags:
+                at = self._raw_lines(lines, at, out)
+                previous = "other"
                 continue
             at, previous = self._other(lines, at, out, previous, raw)
             head = head and previous == "paragraph"
@@ -190,6 +207,14 @@ class _Writer:
         if _HEADING.match(text) or _RULE.match(text):
             return at + 1, "other"
         return at + 1, "paragraph"
+
+    def _raw_lines(self, lines, at, out):
+        """An inline tag alone on its line, and the lines up to a blank one: raw HTML."""
+        end = at
+        while end < len(lines) and lines[end][1].strip():
+            end += 1
+        out.extend(["", self.stash("\n".join(t for _, t in lines[at:end]), block=True), ""])
+        return end
 
     def _indented_code(self, lines, at, out):
         end = at
@@ -365,15 +390,42 @@ class _RawHtml:
 class _BlockPreprocessor(Preprocessor):
     """Runs between whitespace normalisation (30) and fenced code (25)."""
 
+    def __init__(self, md):
+        super().__init__(md)
+        self.raw_blocks = []        # placeholders of raw HTML never to wrap in <p>
+
     def run(self, lines):
+        self.raw_blocks = []
         fenced = self.md.preprocessors["fenced_code_block"]
-        writer = _Writer(fenced.run, self.md.htmlStash.store)
+        writer = _Writer(fenced.run, self._stash, set(self.md.block_level_elements))
         # Python-Markdown expects the text to end with a blank line.
         return writer.blocks(list(enumerate(lines, start=1))) + ["", ""]
+
+    def _stash(self, html, block=False):
+        placeholder = self.md.htmlStash.store(html)
+        if block:
+            self.raw_blocks.append(placeholder)
+        return placeholder
+
+
+class _UnwrapRawBlocks(Postprocessor):
+    """Raw HTML blocks that start with an inline tag (``<img ...>`` alone on its
+    line) stay out of paragraphs, as in CommonMark; runs before raw HTML is restored."""
+
+    def __init__(self, md, blocks):
+        super().__init__(md)
+        self.blocks = blocks
+
+    def run(self, text):
+        for placeholder in self.blocks.raw_blocks:
+            text = text.replace(f"<p>{placeholder}</p>", placeholder)
+        return text
 
 
 class CommonMarkBlocksExtension(Extension):
     """Lists, block quotes, fenced code and GitHub alerts as CommonMark reads them."""
 
     def extendMarkdown(self, md):  # noqa: N802 (Python-Markdown's name)
-        md.preprocessors.register(_BlockPreprocessor(md), "commonmark_blocks", 28)
+        blocks = _BlockPreprocessor(md)
+        md.preprocessors.register(blocks, "commonmark_blocks", 28)
+        md.postprocessors.register(_UnwrapRawBlocks(md, blocks), "commonmark_raw_blocks", 35)

@@ -45,6 +45,8 @@ class _MarkdownInHtml(Preprocessor):
         match = _OPENING_TAG.match(line)
         if not match or re.search(r"\bmarkdown\s*=", match["attrs"]):
             return line
+        if re.search(rf"</{match['tag']}\s*>", line[match.end():], re.IGNORECASE):
+            return line     # opened and closed on one line: raw HTML, as in CommonMark
         return (f'{match["indent"]}<{match["tag"]}{match["attrs"]} markdown="1">'
                 + line[match.end():])
 

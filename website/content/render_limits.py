@@ -14,6 +14,8 @@ MAX_CHARS = 1_000_000      # about 150,000 words
 MAX_LINES = 10_000
 MAX_HEADINGS = 300
 MAX_FOOTNOTES = 300
+MAX_CODE_BLOCKS = 300      # each is highlighted by Pygments
+MAX_TABLE_CELLS = 5_000
 # Sum over paragraphs (list items, table rows) of the square of their markup
 # characters; about 0.3 s of rendering at the bound.
 MAX_MARKUP_COST = 1_000_000
@@ -50,14 +52,20 @@ def check(text):
 
 
 def _check_counts(lines):
-    headings = footnotes = 0
+    counts = {"headings": 0, "footnotes": 0, "table cells": 0}
+    limits = {"headings": MAX_HEADINGS, "footnotes": MAX_FOOTNOTES,
+              "table cells": MAX_TABLE_CELLS}
     for number, line in _prose(lines):
-        headings += bool(_HEADING.match(line))
-        footnotes += bool(_FOOTNOTE.match(line))
-        if headings > MAX_HEADINGS:
-            raise LimitError(f"more than {MAX_HEADINGS} headings", line=number)
-        if footnotes > MAX_FOOTNOTES:
-            raise LimitError(f"more than {MAX_FOOTNOTES} footnotes", line=number)
+        counts["headings"] += bool(_HEADING.match(line))
+        counts["footnotes"] += bool(_FOOTNOTE.match(line))
+        counts["table cells"] += line.count("|")
+        for what, limit in limits.items():
+            if counts[what] > limit:
+                raise LimitError(f"more than {limit:,} {what}", line=number)
+    fences = sum(1 for _ in _fences(lines))
+    if fences > MAX_CODE_BLOCKS:
+        raise LimitError(f"more than {MAX_CODE_BLOCKS} code blocks",
+                         line=list(_fences(lines))[MAX_CODE_BLOCKS])
 
 
 def _check_markup(lines):
@@ -83,14 +91,32 @@ def _check_markup(lines):
 
 def _prose(lines):
     """``(line number, line)`` outside fenced code (whose text is never parsed)."""
+    for number, line, in_code in _lines(lines):
+        if not in_code:
+            yield number, line
+
+
+def _fences(lines):
+    """The line number of each fenced code block's opening fence."""
+    inside = False
+    for number, _line, in_code in _lines(lines):
+        if in_code and not inside:
+            yield number
+        inside = in_code
+
+
+def _lines(lines):
+    """``(line number, line, in fenced code)``, fences themselves counted as code."""
     fence = None
     for number, line in enumerate(lines, start=1):
         match = _FENCE.match(line)
         if fence is None and match:
             fence = match[1]
+            yield number, line, True
             continue
         if fence is not None:
             if match and match[1][0] == fence[0] and len(match[1]) >= len(fence):
                 fence = None
+            yield number, line, True
             continue
-        yield number, line
+        yield number, line, False

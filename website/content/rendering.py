@@ -85,6 +85,16 @@ _EXTENSION_CONFIGS = {
 }
 
 
+# C0 control characters other than tab and line ends: never text, and not
+# allowed in XML (feeds). CommonMark replaces NUL the same way.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def without_control_characters(text):
+    """``text`` with each control character (NUL...) replaced by U+FFFD."""
+    return _CONTROL.sub("\ufffd", text)
+
+
 @dataclass(frozen=True)
 class Rendered:
     """A rendered post body and its table of contents."""
@@ -102,6 +112,7 @@ def render(text):
         Python-Markdown and its extensions pass through.
     """
     render_limits.check(text)
+    text = without_control_characters(text)
     md = markdown.Markdown(extensions=_extensions(), extension_configs=_EXTENSION_CONFIGS,
                            output_format="html")
     # Code blocks and tables scroll sideways when too wide: keyboard users must
@@ -147,7 +158,7 @@ def plain_text(markdown_text):
     Only the first :data:`SUMMARY_CHARS` characters are kept: a summary is a
     sentence or two, and a huge paragraph must not cost a huge render.
     """
-    source = _FOOTNOTE_REF.sub("", markdown_text)
+    source = without_control_characters(_FOOTNOTE_REF.sub("", markdown_text))
     cut = len(source) > SUMMARY_CHARS
     if cut:
         source = source[:SUMMARY_CHARS].rsplit(None, 1)[0]

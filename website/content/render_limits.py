@@ -80,6 +80,8 @@ def _check_markup(lines):
             raw = True          # raw HTML blocks are passed on, not parsed
         if not raw:
             unit += len(_MARKUP.findall(line))
+        if unit == 0:
+            start = number + 1
     cost += unit * unit
     worst = max(worst, (unit, start))
     if cost > MAX_MARKUP_COST:
@@ -91,32 +93,30 @@ def _check_markup(lines):
 
 def _prose(lines):
     """``(line number, line)`` outside fenced code (whose text is never parsed)."""
-    for number, line, in_code in _lines(lines):
-        if not in_code:
+    for number, line, kind in _lines(lines):
+        if kind == "prose":
             yield number, line
 
 
 def _fences(lines):
     """The line number of each fenced code block's opening fence."""
-    inside = False
-    for number, _line, in_code in _lines(lines):
-        if in_code and not inside:
+    for number, _line, kind in _lines(lines):
+        if kind == "fence":
             yield number
-        inside = in_code
 
 
 def _lines(lines):
-    """``(line number, line, in fenced code)``, fences themselves counted as code."""
+    """``(line number, line, kind)``: kind is "fence" (an opening one), "code" or "prose"."""
     fence = None
     for number, line in enumerate(lines, start=1):
         match = _FENCE.match(line)
         if fence is None and match:
             fence = match[1]
-            yield number, line, True
+            yield number, line, "fence"
             continue
         if fence is not None:
             if match and match[1][0] == fence[0] and len(match[1]) >= len(fence):
                 fence = None
-            yield number, line, True
+            yield number, line, "code"
             continue
-        yield number, line, False
+        yield number, line, "prose"

@@ -26,7 +26,7 @@ from markdown_it import MarkdownIt
 
 from block_structure import count, render as outline, structure
 from website.content import front_matter
-from website.content.md_blocks import CONTAINER_TAGS
+from website.content.md_lines import CONTAINER_TAGS
 from website.content.rendering import render
 
 TESTS = Path(__file__).resolve().parent

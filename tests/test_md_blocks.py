@@ -132,6 +132,11 @@ def test_an_inline_tag_alone_on_its_line_is_not_wrapped_in_a_paragraph():
     assert out == '<p>Text.</p>\n<img src="/static/img/x.png" alt="x">\n<p>More.</p>'
 
 
+def test_an_inline_tag_line_inside_a_container_leaves_the_container_whole():
+    out = html('<div class="note">\n<img src="x.png" alt="">\nCaption\n</div>\n\nAfter.\n')
+    assert out == '<div class="note">\n<img src="x.png" alt="">\nCaption\n</div>\n<p>After.</p>'
+
+
 def test_markdown_in_a_container_still_gets_its_lists():
     out = html('<div class="note">\nIntro:\n- a\n- b\n</div>\n')
     assert out == '<div class="note">\n<p>Intro:</p>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>\n</div>'
@@ -150,3 +155,9 @@ def test_nesting_deeper_than_the_bound_is_refused_with_its_line():
 def test_crlf_and_cr_line_ends():
     assert html("Intro:\r\n- a\r\n- b\r\n") == html("Intro:\n- a\n- b\n")
     assert html("Intro:\r- a\r- b\r") == html("Intro:\n- a\n- b\n")
+
+
+def test_a_summary_ends_where_a_list_interrupts_the_paragraph():
+    from website.content.rendering import first_paragraph
+    assert first_paragraph("Posts in this series:\n1. One\n2. Two\n\nMore.\n") == "Posts in this series:"
+    assert first_paragraph("In\n2018. What a year.\n") == "In 2018. What a year."

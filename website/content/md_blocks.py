@@ -21,7 +21,7 @@ from markdown.preprocessors import Preprocessor
 
 from .md_lines import (FENCE, HEADING, QUOTE, RULE, TAG_LINE, RawHtml, continues_paragraph,
                        ends_paragraph, html_start, indent, is_table_start, list_item,
-                       starts_block)
+                       may_interrupt_paragraph, starts_block)
 
 # Deeper nesting than this is refused (it would exhaust Python-Markdown's stack).
 MAX_NESTING = 32
@@ -85,7 +85,7 @@ class _Writer:
                 previous = "container"
                 continue
             item = list_item(text)
-            if item and (previous != "paragraph" or head or self._may_interrupt(item)):
+            if item and (previous != "paragraph" or head or may_interrupt_paragraph(item)):
                 if list_before and list_before[0] == item.kind[0]:
                     # Another marker starts another list; Python-Markdown would
                     # carry on the one before without something in between.
@@ -106,12 +106,6 @@ class _Writer:
             head = head and previous == "paragraph"
         return out
 
-    @staticmethod
-    def _may_interrupt(item):
-        # CommonMark: only a bullet, or a list starting at 1, may interrupt a
-        # paragraph, and not with an empty item ("2018. What a year." stays text).
-        return bool(item.content.strip()) and (item.kind[0] == "bullet" or item.number == 1)
-
     def _other(self, lines, at, out, previous, raw):
         """Headings, rules, tables, raw HTML and paragraph lines, as written."""
         number, text = lines[at]
@@ -129,9 +123,13 @@ class _Writer:
         return at + 1, "paragraph"
 
     def _raw_lines(self, lines, at, out):
-        """An inline tag alone on its line, and the lines up to a blank one: raw HTML."""
-        end = at
-        while end < len(lines) and lines[end][1].strip():
+        """An inline tag alone on its line, and the lines up to a blank one: raw HTML.
+
+        It stops early at a block-level tag, such as the ``</div>`` of a
+        container whose Markdown it sits in.
+        """
+        end = at + 1
+        while end < len(lines) and lines[end][1].strip() and not html_start(lines[end][1]):
             end += 1
         out.extend(["", self.stash("\n".join(t for _, t in lines[at:end]), block=True), ""])
         return end

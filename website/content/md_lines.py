@@ -66,6 +66,12 @@ def list_item(text):
     return Item("-", ("bullet", marker), 1, width, rest)
 
 
+def may_interrupt_paragraph(item):
+    """CommonMark: only a bullet, or a list starting at 1, may interrupt a
+    paragraph, and not with an empty item ("2018. What a year." stays text)."""
+    return bool(item.content.strip()) and (item.kind[0] == "bullet" or item.number == 1)
+
+
 def starts_block(text):
     """True if ``text`` opens a block other than a paragraph (it ends a lazy line run)."""
     return bool(list_item(text) or QUOTE.match(text) or FENCE.match(text)

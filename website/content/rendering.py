@@ -20,6 +20,7 @@ from pygments.formatters import HtmlFormatter
 from . import render_limits
 from .md_blocks import CommonMarkBlocksExtension
 from .md_gfm import GfmExtension
+from .md_lines import list_item, may_interrupt_paragraph
 
 HIGHLIGHT_CLASS = "highlight"
 
@@ -143,13 +144,15 @@ def first_paragraph(text):
             continue
         if in_fence:
             continue
-        if line.strip():
+        item = list_item(line) if block else None
+        if line.strip() and not (item and may_interrupt_paragraph(item)):
             block.append(line)
             continue
         if block and not _SKIP_BLOCK.match(block[0]) and not block[0].startswith("    "):
             return plain_text(" ".join(block))
-        block = []
+        block = [line] if line.strip() else []
     return ""
+
 
 
 def plain_text(markdown_text):

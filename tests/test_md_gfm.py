@@ -17,9 +17,10 @@ def test_strikethrough_takes_two_tildes():
 def test_task_lists_are_disabled_checkboxes():
     out = html("Todo:\n- [ ] write\n- [x] publish\n  - [X] nested\n- plain\n")
     assert '<ul class="task-list">' in out
-    assert '<li class="task-list-item"><input type="checkbox" disabled/> write</li>' in out
-    assert '<input type="checkbox" disabled checked/> publish' in out
-    assert '<input type="checkbox" disabled checked/> nested' in out
+    assert ('<li class="task-list-item"><label><input type="checkbox" disabled/> write</label></li>'
+            in out)
+    assert '<label><input type="checkbox" disabled checked/> publish</label>\n<ul' in out
+    assert '<label><input type="checkbox" disabled checked/> nested</label>' in out
     assert "<li>plain</li>" in out
     assert "[ ]" not in out and "[x]" not in out
 
@@ -77,3 +78,10 @@ def test_other_quotes_stay_quotes():
 def test_alerts_next_to_each_other_stay_apart():
     out = html("> [!NOTE]\n> one\n\n> [!WARNING]\n> two\n")
     assert out.count('<div class="admonition') == 2
+
+
+def test_a_task_box_is_labelled_by_its_text_in_loose_lists_too():
+    out = html("- [ ] a [link](/x) and `code`\n\n- [x] two\n\n  more\n")
+    assert ('<p><label><input type="checkbox" disabled/> a <a href="/x">link</a> and '
+            "<code>code</code></label></p>") in out
+    assert '<p><label><input type="checkbox" disabled checked/> two</label></p>\n<p>more</p>' in out

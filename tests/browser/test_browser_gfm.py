@@ -6,6 +6,7 @@ import pytest
 
 from browser.site_server import serve_sample_site
 from browser.test_browser_pages import contrast, open_page, srgb
+from browser.test_lighthouse import run_lighthouse, shortfalls
 
 MARKDOWN = Path(__file__).resolve().parents[1] / "markdown"
 SLUG = "github-extras"
@@ -59,19 +60,29 @@ def test_alert_colours_follow_the_scheme(new_page, gfm_site):
 
 def test_task_lists_and_strikethrough(new_page, gfm_site):
     page, watch, _ = open_page(new_page, gfm_site, f"/blog/{SLUG}")
-    boxes = page.evaluate("""() => [...document.querySelectorAll('.task-list-item > input')].map(box => {
+    boxes = page.evaluate("""() => [...document.querySelectorAll('.task-list-item input')].map(box => {
         const item = box.closest('li'), list = item.parentElement;
         return {type: box.type, disabled: box.disabled, checked: box.checked,
+                name: box.labels.length ? box.labels[0].textContent.trim() : '',
                 marker: getComputedStyle(item).listStyleType,
                 inside: box.getBoundingClientRect().left >= list.getBoundingClientRect().left};
     })""")
     assert [b["checked"] for b in boxes] == [True, False, False, False]
     assert all(b["type"] == "checkbox" and b["disabled"] for b in boxes)
+    assert [b["name"] for b in boxes] == ["write the post", "proofread it", "twice", "publish"]
     assert all(b["marker"] == "none" and b["inside"] for b in boxes), boxes
-    page.locator(".task-list-item > input").first.click(force=True)
-    assert page.locator(".task-list-item > input").first.is_checked(), "readers can't untick them"
+    page.locator(".task-list-item input").first.click(force=True)
+    assert page.locator(".task-list-item input").first.is_checked(), "readers can't untick them"
     strike = page.locator("del").first
     assert strike.inner_text() == "Struck through"
     assert "line-through" in strike.evaluate("d => getComputedStyle(d).textDecorationLine")
     assert page.locator('a[href="https://en.wikipedia.org/wiki/Markdown"]').count() == 1
     assert not watch.errors and not watch.failed, (watch.errors, watch.failed)
+
+
+def test_lighthouse_finds_no_accessibility_or_practice_problem(gfm_site, chromium):
+    # Performance depends on the machine's load; the page's own markup does not.
+    result = run_lighthouse(f"{gfm_site}/blog/{SLUG}", "desktop", chromium)
+    lost = shortfalls(result)
+    assert "accessibility" not in lost and "best-practices" not in lost, lost
+    assert result["categories"]["accessibility"]["score"] == 1

@@ -25,6 +25,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from block_structure import count, render as outline, structure
+from random_markdown import documents
 from website.content import front_matter
 from website.content.md_lines import CONTAINER_TAGS
 from website.content.rendering import render
@@ -109,3 +110,12 @@ def test_list_items_counted_across_the_corpus():
         theirs += count(reference, "li")
     assert ours == theirs
     assert ours > 150
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_same_blocks_on_random_documents(seed):
+    """50 generated documents per seed: lists of every kind, nested, tight and
+    loose, with code and quotes inside, right after paragraph lines or not."""
+    for text in documents(seed, 50):
+        ours, theirs = structures(text)
+        assert outline(ours) == outline(theirs), text

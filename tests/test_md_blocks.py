@@ -161,3 +161,7 @@ def test_a_summary_ends_where_a_list_interrupts_the_paragraph():
     from website.content.rendering import first_paragraph
     assert first_paragraph("Posts in this series:\n1. One\n2. Two\n\nMore.\n") == "Posts in this series:"
     assert first_paragraph("In\n2018. What a year.\n") == "In 2018. What a year."
+
+
+def test_an_empty_item_is_an_empty_item():
+    assert html("- a\n-\n- c\n") == "<ul>\n<li>a</li>\n<li></li>\n<li>c</li>\n</ul>"

@@ -15,6 +15,7 @@ visible title.
 """
 import re
 
+from markdown import util
 from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
@@ -31,6 +32,23 @@ ALERTS = {"note": "Note", "tip": "Tip", "important": "Important",
 
 _ALERT = re.compile(r"^\[!(\w+)\][ ]*$")
 _INFO_WORD = re.compile(r"^\{.*\}$|^\.?[\w#.+-]+$")
+
+
+# What would start a block in the middle of a paragraph for Python-Markdown:
+# an ordered or bullet marker, a quote, a heading, a fence.
+_BLOCK_MARK = re.compile(r"^(?:\d{1,9}(?=[.)])|(?=[-+*](?: |$))|(?=>)|(?=#{1,6}(?: |$))"
+                         r"|(?=(?:`{3,}|~{3,})[^`]*$))")
+
+
+def _continuation(text):
+    """A paragraph's next line, written so that Python-Markdown doesn't start a
+    block there (``2018. What a year.``, or a lazy ``    - x`` in a list item):
+    the mark is backslash-escaped, which shows it as written."""
+    text = text.lstrip(" ")
+    match = _BLOCK_MARK.match(text)
+    if match is None:
+        return text
+    return text[:match.end()] + "\\" + text[match.end():]
 
 
 class NestingError(ValueError):
@@ -72,20 +90,25 @@ class _Writer:
                 continue
             list_before, last_list = last_list, None
             if previous != "paragraph" and indent(text) >= 4:
+                if list_before:
+                    # Python-Markdown would put indented code in the list's last item.
+                    out.extend([self.stash("<!-- -->"), ""])
                 at = self._indented_code(lines, at, out)
                 previous = "other"
                 continue
             fence = FENCE.match(text)
             if fence and not (fence[2][0] == "`" and "`" in fence[3]):
-                at = self._fenced(lines, at, fence, out, tight=head and previous == "paragraph")
-                previous, head = "other", False
+                tight = head and previous in ("paragraph", "tight code")
+                at = self._fenced(lines, at, fence, out, tight=tight)
+                # Code kept in a tight item's text may be followed by more of the item.
+                previous, head = ("tight code", True) if tight else ("other", False)
                 continue
             if QUOTE.match(text):
                 at = self._quote(lines, at, depth, out, previous)
                 previous = "container"
                 continue
             item = list_item(text)
-            if item and (previous != "paragraph" or head or may_interrupt_paragraph(item)):
+            if item and (previous != "paragraph" or may_interrupt_paragraph(item)):
                 if list_before and list_before[0] == item.kind[0]:
                     # Another marker starts another list; Python-Markdown would
                     # carry on the one before without something in between.
@@ -94,7 +117,7 @@ class _Writer:
                 previous, head, last_list = "container", False, item.kind
                 continue
             if previous == "paragraph" and not ends_paragraph(lines, at):
-                out.append(text.lstrip(" "))
+                out.append(_continuation(text))
                 at += 1
                 continue
             tag = TAG_LINE.match(text)
@@ -175,9 +198,9 @@ class _Writer:
             if quote:
                 inner = text[quote.end():]
                 content.append((number, inner))
-                lazy = bool(inner.strip()) and not starts_block(inner) and indent(inner) < 4
+                lazy = continues_paragraph(inner, lazy)
             elif lazy and text.strip() and not starts_block(text):
-                content.append((number, text))
+                content.append((number, _continuation(text)))    # a lazy line
             else:
                 break
             at += 1
@@ -188,6 +211,11 @@ class _Writer:
             out.append(self.stash("<!-- -->"))
             out.append("")
         body = self.blocks(content, depth + 1)
+        # Blank lines at the edges would glue stashed code to a paragraph.
+        while body and not body[0]:
+            body.pop(0)
+        while body and not body[-1]:
+            body.pop()
         alert = _ALERT.match(body[0].strip()) if body else None
         if alert and alert[1].lower() in ALERTS:
             kind = alert[1].lower()
@@ -201,25 +229,32 @@ class _Writer:
     def _list(self, lines, at, depth, out, previous):
         if previous != "blank":
             out.append("")
-        first = list_item(lines[at][1])
-        item = first
+        items = []                  # (item, content lines, blank lines after it)
+        first = item = list_item(lines[at][1])
         while True:
             content, at, blanks = self._item_lines(lines, at, item)
-            body = self.blocks(content, depth + 1, in_item=True)
-            while body and not body[0]:
-                body.pop(0)
-            head = body[0] if body else ""
-            out.append(f"{item.marker} {head}")
-            out.extend("    " + line if line else "" for line in body[1:])
-            if at >= len(lines):
-                break
-            following = list_item(lines[at][1])
+            items.append((item, content, blanks))
+            following = list_item(lines[at][1]) if at < len(lines) else None
             if following is None or following.kind != first.kind:
                 break
-            # Python-Markdown reads an item holding blank lines as one block
-            # with whatever follows it, unless a blank line comes between.
-            out.extend([""] * (blanks or ("" in body)))
             item = following
+        # CommonMark: a list is loose when a blank line separates its items or
+        # the blocks of an item; a tight one keeps code and lists in the text.
+        tight = (all(blanks == 0 for _, _, blanks in items[:-1])
+                 and not any(not text.strip() for _, content, _ in items for _, text in content))
+        for index, (item, content, blanks) in enumerate(items):
+            body = self.blocks(content, depth + 1, in_item=tight)
+            while body and not body[0]:
+                body.pop(0)
+            # An empty item gets an empty placeholder: "- " alone would read
+            # as a heading's underline.
+            head = body[0] if body else self.stash("")
+            out.append(f"{item.marker} {head}")
+            out.extend("    " + line if line else "" for line in body[1:])
+            if index + 1 < len(items):
+                # Python-Markdown reads an item holding blank lines as one block
+                # with whatever follows it, unless a blank line comes between.
+                out.extend([""] * (blanks or ("" in body)))
         if at < len(lines) and blanks == 0:
             out.append("")     # whatever follows is a block of its own
         out.extend([""] * blanks)
@@ -251,7 +286,7 @@ class _Writer:
                     fence = FENCE.match(inner)
                     para = not fence and continues_paragraph(inner, para)
             elif para and not fence and not starts_block(text):
-                content.append((number, text.lstrip(" ")))     # a lazy continuation line
+                content.append((number, _continuation(text)))    # a lazy line
             else:
                 break
             at += 1
@@ -267,34 +302,56 @@ class _BlockPreprocessor(Preprocessor):
 
     def __init__(self, md):
         super().__init__(md)
-        self.raw_blocks = []        # placeholders of raw HTML never to wrap in <p>
+        self.raw_blocks = set()     # placeholders of blocks never to leave in a <p>
 
     def run(self, lines):
-        self.raw_blocks = []
-        fenced = self.md.preprocessors["fenced_code_block"]
-        writer = _Writer(fenced.run, self._stash, set(self.md.block_level_elements))
+        self.raw_blocks = set()
+        writer = _Writer(self._fence_block, self._stash, set(self.md.block_level_elements))
         # Python-Markdown expects the text to end with a blank line.
         return writer.blocks(list(enumerate(lines, start=1))) + ["", ""]
+
+    def _fence_block(self, lines):
+        stashed = self.md.preprocessors["fenced_code_block"].run(lines)
+        self.raw_blocks.update(line for line in stashed if line.strip())
+        return stashed
 
     def _stash(self, html, block=False):
         placeholder = self.md.htmlStash.store(html)
         if block:
-            self.raw_blocks.append(placeholder)
+            self.raw_blocks.add(placeholder)
         return placeholder
 
 
+_PARAGRAPH = re.compile(r"<p>((?:(?!</?p>).)*)</p>", re.DOTALL)
+_PLACEHOLDER = re.compile(util.HTML_PLACEHOLDER % r"[0-9]+")
+
+
 class _UnwrapRawBlocks(Postprocessor):
-    """Raw HTML blocks that start with an inline tag (``<img ...>`` alone on its
-    line) stay out of paragraphs, as in CommonMark; runs before raw HTML is restored."""
+    """Code blocks and raw HTML blocks (``<img ...>`` alone on its line) never
+    sit inside a paragraph: one that holds them is split around them. Runs
+    before raw HTML is restored."""
 
     def __init__(self, md, blocks):
         super().__init__(md)
         self.blocks = blocks
 
     def run(self, text):
-        for placeholder in self.blocks.raw_blocks:
-            text = text.replace(f"<p>{placeholder}</p>", placeholder)
-        return text
+        if not self.blocks.raw_blocks:
+            return text
+        return _PARAGRAPH.sub(self._split, text)
+
+    def _split(self, match):
+        inner = match[1]
+        found = [m for m in _PLACEHOLDER.finditer(inner) if m[0] in self.blocks.raw_blocks]
+        if not found:
+            return match[0]
+        parts, start = [], 0
+        for placeholder in found:
+            parts.append(f"<p>{inner[start:placeholder.start()].strip()}</p>")
+            parts.append(placeholder[0])
+            start = placeholder.end()
+        parts.append(f"<p>{inner[start:].strip()}</p>")
+        return "\n".join(part for part in parts if part != "<p></p>")
 
 
 class CommonMarkBlocksExtension(Extension):

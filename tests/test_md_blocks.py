@@ -149,7 +149,10 @@ def test_nesting_deeper_than_the_bound_is_refused_with_its_line():
     assert caught.value.line == MAX_NESTING + 1
     render("\n".join("  " * depth + "- x" for depth in range(MAX_NESTING)))
     with pytest.raises(NestingError):
-        render(">" * (MAX_NESTING + 2) + " deep\n")
+        render("\n".join("> - " * depth + "x" for depth in range(MAX_NESTING)))
+    with pytest.raises(ValueError, match="block quotes are nested more than 20"):
+        render("ok\n\n" + ">" * (MAX_NESTING + 1) + " deep\n")
+    render(">" * MAX_NESTING + " deep enough\n")
 
 
 def test_crlf_and_cr_line_ends():

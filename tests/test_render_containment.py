@@ -119,9 +119,9 @@ def test_check_names_each_file_and_line_without_a_traceback(blog):
     lines = result.output.splitlines()
     deep = [line for line in lines if "deep.md" in line]
     assert len(deep) == 1
-    # The list starts on line 6; its 33rd level (line 38) is one too many.
-    assert re.fullmatch(r".*deep\.md:38: error: can't be rendered: lists or block quotes are "
-                        r"nested more than 32 levels deep", deep[0])
+    # The list starts on line 6; its 21st level (line 26) is one too many.
+    assert re.fullmatch(r".*deep\.md:26: error: can't be rendered: lists or block quotes are "
+                        r"nested more than 20 levels deep", deep[0])
     failing = [line for line in lines if "failing.md" in line]
     assert len(failing) == 1
     assert re.fullmatch(r".*failing\.md:5: error: can't be rendered: the Markdown renderer "

@@ -24,8 +24,10 @@ from .md_lines import (FENCE, HEADING, QUOTE, RULE, TAG_LINE, RawHtml, continues
                        ends_paragraph, html_start, indent, is_table_start, list_item,
                        may_interrupt_paragraph, starts_block)
 
-# Deeper nesting than this is refused (it would exhaust Python-Markdown's stack).
-MAX_NESTING = 32
+# Deeper nesting than this is refused: Python-Markdown's stack runs out a few
+# hundred levels down, and each level costs a pass over the lines inside it.
+# CommonMark's reference parsers stop at 20 too (markdown-it's maxNesting).
+MAX_NESTING = 20
 
 ALERTS = {"note": "Note", "tip": "Tip", "important": "Important",
           "warning": "Warning", "caution": "Caution"}

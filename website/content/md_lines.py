@@ -102,14 +102,14 @@ def is_table_start(lines, at):
 
 def continues_paragraph(text, para):
     """Whether a paragraph is open after ``text`` (``para``: one was open before)."""
-    if not text.strip() or (not para and indent(text) >= 4):
-        return False
-    item = list_item(text)
-    if item:
-        return continues_paragraph(item.content, False)
-    quote = QUOTE.match(text)
-    if quote:
-        return continues_paragraph(text[quote.end():], False)
+    while True:     # look inside list items and quotes that the line opens
+        if not text.strip() or (not para and indent(text) >= 4):
+            return False
+        item = list_item(text)
+        quote = None if item else QUOTE.match(text)
+        if item is None and quote is None:
+            break
+        text, para = (item.content if item else text[quote.end():]), False
     return not (FENCE.match(text) or HEADING.match(text) or RULE.match(text)
                 or html_start(text))
 

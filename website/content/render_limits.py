@@ -10,6 +10,8 @@ tutorial of 23,000 characters scores 11,000 of the 1,000,000 markup budget.
 """
 import re
 
+from .md_blocks import MAX_NESTING
+
 MAX_CHARS = 1_000_000      # about 150,000 words
 MAX_LINES = 10_000
 MAX_HEADINGS = 300
@@ -28,6 +30,7 @@ _FOOTNOTE = re.compile(r"^ {0,3}\[\^[^\]]+\]:")
 _UNIT_START = re.compile(r"^\s*(?:[-+*]\s|\d{1,9}[.)]\s|\||#|>)")
 _RAW_HTML = re.compile(r"^ {0,3}<(?:pre|script|style|textarea|table|svg|math|!--)", re.IGNORECASE)
 _MARKUP = re.compile("[" + re.escape(MARKUP) + "]")
+_QUOTES = re.compile(r"^(?: {0,3}>)+")
 
 
 class LimitError(ValueError):
@@ -47,8 +50,18 @@ def check(text):
     if len(lines) > MAX_LINES:
         raise LimitError(f"the text is {len(lines):,} lines long; "
                          f"the renderer takes up to {MAX_LINES:,}", line=MAX_LINES + 1)
+    _check_quotes(lines)
     _check_counts(lines)
     _check_markup(lines)
+
+
+def _check_quotes(lines):
+    for number, line in _prose(lines):
+        if line.lstrip().startswith(">"):
+            depth = _QUOTES.match(line)[0].count(">") if _QUOTES.match(line) else 0
+            if depth > MAX_NESTING:        # found here without parsing the lists
+                raise LimitError(f"block quotes are nested more than {MAX_NESTING} "
+                                 "levels deep", line=number)
 
 
 def _check_counts(lines):

@@ -20,9 +20,9 @@ from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
-from .md_lines import (FENCE, HEADING, QUOTE, RULE, TAG_LINE, RawHtml, continues_paragraph,
-                       ends_paragraph, html_start, indent, is_table_start, list_item,
-                       may_interrupt_paragraph, starts_block)
+from .md_lines import (FENCE, HEADING, QUOTE, RULE, TAG_LINE, RawHtml, closes_fence,
+                       continues_paragraph, ends_paragraph, html_start, indent,
+                       is_table_start, list_item, may_interrupt_paragraph, starts_block)
 
 # Deeper nesting than this is refused: Python-Markdown's stack runs out a few
 # hundred levels down, and each level costs a pass over the lines inside it.
@@ -51,6 +51,15 @@ def _continuation(text):
     if match is None:
         return text
     return text[:match.end()] + "\\" + text[match.end():]
+
+
+def _trimmed(lines, end=True):
+    """``lines`` without blank lines at the start (and at the ``end``)."""
+    first = next((n for n, line in enumerate(lines) if line), len(lines))
+    last = len(lines)
+    while end and last > first and not lines[last - 1]:
+        last -= 1
+    return lines[first:last]
 
 
 class NestingError(ValueError):
@@ -173,9 +182,7 @@ class _Writer:
         end, code = at + 1, []
         while end < len(lines):
             text = lines[end][1]
-            close = FENCE.match(text)
-            if (close and close[2][0] == marks[0] and len(close[2]) >= len(marks)
-                    and not close[3].strip()):
+            if closes_fence(marks, text):
                 end += 1
                 break
             code.append(text[min(lead, indent(text)):])
@@ -212,12 +219,8 @@ class _Writer:
             # Python-Markdown merges block quotes that only a blank line separates.
             out.append(self.stash("<!-- -->"))
             out.append("")
-        body = self.blocks(content, depth + 1)
         # Blank lines at the edges would glue stashed code to a paragraph.
-        while body and not body[0]:
-            body.pop(0)
-        while body and not body[-1]:
-            body.pop()
+        body = _trimmed(self.blocks(content, depth + 1))
         alert = _ALERT.match(body[0].strip()) if body else None
         if alert and alert[1].lower() in ALERTS:
             kind = alert[1].lower()
@@ -245,9 +248,7 @@ class _Writer:
         tight = (all(blanks == 0 for _, _, blanks in items[:-1])
                  and not any(not text.strip() for _, content, _ in items for _, text in content))
         for index, (item, content, blanks) in enumerate(items):
-            body = self.blocks(content, depth + 1, in_item=tight)
-            while body and not body[0]:
-                body.pop(0)
+            body = _trimmed(self.blocks(content, depth + 1, in_item=tight), end=False)
             # An empty item gets an empty placeholder: "- " alone would read
             # as a heading's underline.
             head = body[0] if body else self.stash("")
@@ -280,10 +281,7 @@ class _Writer:
                 inner = text[item.width:]
                 content.append((number, inner))
                 if fence:
-                    close = FENCE.match(inner)
-                    if (close and close[2][0] == fence[2][0] and len(close[2]) >= len(fence[2])
-                            and not close[3].strip()):
-                        fence = None
+                    fence = None if closes_fence(fence[2], inner) else fence
                 else:
                     fence = FENCE.match(inner)
                     para = not fence and continues_paragraph(inner, para)

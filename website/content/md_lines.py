@@ -66,6 +66,13 @@ def list_item(text):
     return Item("-", ("bullet", marker), 1, width, rest)
 
 
+def closes_fence(marks, text):
+    """True if ``text`` closes a fence opened with ``marks`` (same character, as long or longer)."""
+    close = FENCE.match(text)
+    return bool(close and close[2][0] == marks[0] and len(close[2]) >= len(marks)
+                and not close[3].strip())
+
+
 def may_interrupt_paragraph(item):
     """CommonMark: only a bullet, or a list starting at 1, may interrupt a
     paragraph, and not with an empty item ("2018. What a year." stays text)."""

@@ -20,7 +20,7 @@ TABLE_DELIMITER = re.compile(r"^ {0,3}\|?[ ]*:?-+:?[ ]*(?:\|[ ]*:?-+:?[ ]*)*\|?[
 TAG_LINE = re.compile(
     r"""^ {0,3}(?:<([A-Za-z][A-Za-z0-9-]*)(?:\s+[A-Za-z_:][\w.:-]*"""
     r"""(?:\s*=\s*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?)*\s*/?>|</([A-Za-z][A-Za-z0-9-]*)\s*>)\s*$""")
-# Raw HTML blocks whose content is Markdown too (see rendering.py).
+# Raw HTML blocks whose content is Markdown too (rendering.py marks them so).
 CONTAINER_TAGS = frozenset(
     "div section article aside details blockquote header footer main nav".split())
 # Raw HTML blocks passed on untouched, to their closing tag.

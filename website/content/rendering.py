@@ -20,12 +20,12 @@ from pygments.formatters import HtmlFormatter
 from . import render_limits
 from .md_blocks import CommonMarkBlocksExtension
 from .md_gfm import GfmExtension
-from .md_lines import list_item, may_interrupt_paragraph
+from .md_lines import CONTAINER_TAGS, list_item, may_interrupt_paragraph
 
 HIGHLIGHT_CLASS = "highlight"
 
 # Container tags whose contents authors write in Markdown.
-_CONTAINERS = "div|section|article|aside|details|blockquote|header|footer|main|nav"
+_CONTAINERS = "|".join(sorted(CONTAINER_TAGS))
 _OPENING_TAG = re.compile(
     rf"^(?P<indent> {{0,3}})<(?P<tag>{_CONTAINERS})(?=[\s>/])(?P<attrs>[^>]*)>",
     re.IGNORECASE,

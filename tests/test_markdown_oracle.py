@@ -2,10 +2,10 @@
 tables and strikethrough) must see the same blocks in every document.
 
 The corpus: the documents in tests/markdown/ (every list case the renderer
-promises, GitHub extras, README- and changelog-style files), the sample posts,
-the reference post, and the README of every installed package written in
-Markdown (Flask, Markdown, markdown-it-py, cfn-lint... real files no one here
-wrote). Where this site deliberately renders differently, the difference is
+promises, GitHub extras, README- and changelog-style files), this project's
+README, the sample posts, the reference post, the README of every installed
+package written in Markdown (Flask, Markdown, markdown-it-py, cfn-lint...:
+real files no one here wrote), and 500 generated documents. Where this site deliberately renders differently, the difference is
 named below and removed before comparing:
 
 * footnotes: ``[^1]: text`` is a note at the end of the post here, a
@@ -59,6 +59,7 @@ def _corpus():
     docs = {}
     for path in sorted((TESTS / "markdown").glob("*.md")):
         docs[f"tests/markdown/{path.name}"] = path.read_text(encoding="utf-8")
+    docs["README.md"] = (ROOT / "README.md").read_text(encoding="utf-8")
     for path in sorted((ROOT / "posts").glob("*.md")):
         docs[f"posts/{path.name}"] = front_matter.split(path.read_text(encoding="utf-8")).body
     for dist in sorted(importlib.metadata.distributions(), key=lambda d: d.metadata["Name"].lower()):

@@ -108,9 +108,9 @@ class Rendered:
 def render(text):
     """Render Markdown ``text`` to :class:`Rendered` HTML.
 
-    :raise ValueError: the text is past a bound of :mod:`.render_limits`, or
-        nested too deep (``.line`` says where); other errors of
-        Python-Markdown and its extensions pass through.
+    :raise LimitError: the text is past a bound of :mod:`.render_limits`.
+    :raise NestingError: lists or quotes nested too deep (``.line`` says where).
+        Other errors of Python-Markdown and its extensions pass through.
     """
     render_limits.check(text)
     text = without_control_characters(text)

@@ -209,7 +209,23 @@ def _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, p
         except OSError:     # gone from the previous output: render it after all
             done -= 1
             todo.append(pages.index(page))
-    workers.run(job, todo, jobs, record)
+    _warm(app)
+    # Posts' own pages first: they work out each post's summary and reading
+    # time, which the listings (second round) then reuse instead of every
+    # worker working them out again.
+    first = [i for i in todo if pages[i].post]
+    second = [i for i in todo if not pages[i].post]
+    results = []
+    workers.run(job, first, jobs, lambda result: (results.append(result), record(result)))
+    workers.absorb(app, pages, results)
+    workers.run(job, second, jobs, record)
+
+
+def _warm(app):
+    """Compile every template once in the parent, so the forked workers share them."""
+    for name in app.jinja_env.list_templates():
+        if name.endswith(".html"):
+            app.jinja_env.get_template(name)
 
 
 def _keep_last_version(job, page):

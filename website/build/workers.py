@@ -18,6 +18,8 @@ from .fetch import fetch
 
 # What the workers need, set by the parent before they are forked.
 _job = None
+# Fewer pages than this (weighted by size) are quicker done than forked for.
+SMALL_JOB = 40
 
 
 @dataclass
@@ -39,6 +41,12 @@ class Result:
     outcome: str
     sha: str = ""
     message: str = ""
+    facts: dict = None     # on a post's page: what listings will show of it (see KEPT)
+
+
+# What a post's own page works out that listings and feeds show again: kept
+# from the first round of workers (post pages) for the second (listings).
+KEPT = ("summary", "reading_minutes", "tag_slugs")
 
 
 def carry_over(job, page):
@@ -88,11 +96,30 @@ def _same_as_before(job, name, sha, body):
 
 
 def _run_batch(indexes):
-    results = [produce(_job, _job.pages[i]) for i in indexes]
+    results = []
+    for i in indexes:
+        page = _job.pages[i]
+        result = produce(_job, page)
+        if page.post:
+            post = _job.app.extensions["posts"].get(page.post)
+            if post is not None:
+                result.facts = {key: post.__dict__[key] for key in KEPT if key in post.__dict__}
+        results.append(result)
     cache = render_cache._active
     if cache is not None:
         cache.flush()
     return results
+
+
+def absorb(app, pages, results):
+    """Give the parent's posts what the workers worked out on their pages (before the next fork)."""
+    by_file = {page.file: page for page in pages}
+    posts = app.extensions["posts"]
+    for result in results:
+        page = by_file.get(result.file)
+        post = posts.get(page.post) if page is not None and page.post and result.facts else None
+        if post is not None:
+            post.__dict__.update(result.facts)
 
 
 def run(job, indexes, jobs, on_result):
@@ -100,8 +127,10 @@ def run(job, indexes, jobs, on_result):
     global _job
     _job = job
     batches = _batches(job, indexes, jobs)
+    small = sum(job.pages[i].cost for i in indexes) < SMALL_JOB
     try:
-        if jobs <= 1 or len(batches) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        if (jobs <= 1 or small or len(batches) <= 1
+                or "fork" not in multiprocessing.get_all_start_methods()):
             for batch in batches:
                 for result in _run_batch(batch):
                     on_result(result)

@@ -314,3 +314,110 @@ def test_a_plain_folder_is_replaced_whole(app, tmp_path):
     build(app, out, jobs=1)
     assert out.is_symlink() and (out / "index.html").exists()
     assert not (out / "stale.html").exists()
+
+
+def test_unchanged_posts_are_never_rendered_again(site, monkeypatch):
+    app, out, _ = site
+    from website.content import rendering
+    calls = []
+    real = rendering.render
+    monkeypatch.setattr(rendering, "render", lambda text: calls.append(text) or real(text))
+    app.extensions["posts"]._checked_at = None
+    for post in app.extensions["posts"].all():
+        post.__dict__.pop("_rendered", None)
+    report = build(app, out, jobs=1, full=True)       # every page asked for again
+    assert report.written == 0 and not report.page_errors
+    assert calls == []                                # every body came from the cache
+
+
+def test_preview_serves_every_page_and_link(site):
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from linkcheck import internal_path, page_links
+    from website.build.preview import make_server
+
+    _app, out, _ = site
+    server = make_server(out, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def get(path):
+        try:
+            with urllib.request.urlopen(base + path) as response:
+                return response.status, response.headers["Content-Type"], response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers["Content-Type"], error.read()
+    try:
+        links = set()
+        for name, url in urls_of(out).items():
+            status, kind, body = get(url)
+            assert status == 200, url          # /404.html too: it is a file like the others
+            if name in manifest(out) and "copy_of" not in manifest(out)[name]:
+                assert body == (out / name).read_bytes(), url
+            if name.endswith(".html"):
+                assert kind == "text/html; charset=utf-8"
+                links.update(found[0] for _tag, link in page_links(out / name)[0]
+                             if (found := internal_path(link, url, SITE_URL)))
+        assert "/blog/caf%C3%A9-cr%C3%A8me" in links and "/blog/tag/web-development" in links
+        for path in sorted(links):
+            assert get(path)[0] == 200, path
+        status, kind, body = get("/no/such/page")
+        assert status == 404 and body == (out / "404.html").read_bytes()
+        assert get("/blog/")[0] == 200                    # blog/index.html, as GitHub Pages
+        assert get("/../../etc/passwd")[0] == 404
+        assert get("/static/")[0] == 404                   # never a folder listing
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_a_killed_build_leaves_the_previous_output_whole(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from posts import write_posts
+
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    write_posts(posts, 300)
+    out = tmp_path / "site" / "build"
+    env = dict(os.environ, FLASK_POSTS_DIR=str(posts), FLASK_SITE_URL=SITE_URL)
+    command = [sys.executable, "-m", "flask", "--app", "website", "build", "--out", str(out),
+               "--jobs", "1"]
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run(command, cwd=root, env=env, check=True, capture_output=True)
+    before = {name: (out / name).read_bytes() for name in urls_of(out)}
+    target = os.readlink(out)
+    for path in posts.glob("*.md"):        # every page changes: a long write phase
+        path.write_text(path.read_text().replace("Post number", "Entry number"))
+    build_process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            staging = [p for p in out.parent.iterdir() if p.name.startswith(".build-2")
+                       and p.name != target and (p / "blog").is_dir()]
+            if staging and sum(1 for _ in (staging[0] / "blog").glob("*.html")) > 20:
+                break
+            time.sleep(0.01)
+        else:
+            pytest.fail("the build never reached its write phase")
+        build_process.send_signal(signal.SIGKILL)
+    finally:
+        build_process.wait()
+    assert build_process.returncode == -signal.SIGKILL
+    assert os.readlink(out) == target
+    assert {name: (out / name).read_bytes() for name in before} == before
+    assert "Post number" in (out / "blog/post-7.html").read_text()
+    subprocess.run(command, cwd=root, env=env, check=True, capture_output=True)
+    assert "Entry number" in (out / "blog/post-7.html").read_text()
+    leftovers = [p.name for p in out.parent.iterdir()
+                 if p.name.startswith(".build-2") and p.is_dir()]
+    assert sorted(leftovers) == sorted([target, os.readlink(out)])

@@ -212,12 +212,17 @@ def _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, p
     _warm(app)
     # Posts' own pages first: they work out each post's summary and reading
     # time, which the listings (second round) then reuse instead of every
-    # worker working them out again.
+    # worker working them out again; the cache keeps them for later builds.
+    cache = render_cache._active
+    if cache is not None:
+        workers.recall(app, cache)
     first = [i for i in todo if pages[i].post]
     second = [i for i in todo if not pages[i].post]
     results = []
     workers.run(job, first, jobs, lambda result: (results.append(result), record(result)))
-    workers.absorb(app, pages, results)
+    absorbed = workers.absorb(app, pages, results)
+    if cache is not None:
+        cache.put_facts(absorbed)
     workers.run(job, second, jobs, record)
 
 

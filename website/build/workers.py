@@ -112,14 +112,31 @@ def _run_batch(indexes):
 
 
 def absorb(app, pages, results):
-    """Give the parent's posts what the workers worked out on their pages (before the next fork)."""
+    """Give the parent's posts what the workers worked out on their pages (before the next fork).
+
+    :return: ``{post digest: facts}`` of the posts that got something.
+    """
     by_file = {page.file: page for page in pages}
     posts = app.extensions["posts"]
+    absorbed = {}
     for result in results:
         page = by_file.get(result.file)
         post = posts.get(page.post) if page is not None and page.post and result.facts else None
         if post is not None:
             post.__dict__.update(result.facts)
+            absorbed[post.digest] = result.facts
+    return absorbed
+
+
+def recall(app, cache):
+    """Give the parent's posts the facts a previous build kept for them."""
+    posts = [post for post in app.extensions["posts"].all() if post.digest]
+    found = cache.get_facts(post.digest for post in posts)
+    for post in posts:
+        facts = found.get(post.digest)
+        if facts:
+            for key, value in facts.items():
+                post.__dict__.setdefault(key, value)
 
 
 def run(job, indexes, jobs, on_result):

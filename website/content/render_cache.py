@@ -21,7 +21,7 @@ _active = None
 
 def renderer_version():
     """A hash of what decides a body's HTML: the rendering code and library versions."""
-    source = Path(rendering.__file__).read_bytes()
+    source = Path(rendering.__file__).read_bytes() + Path(__file__).with_name("post.py").read_bytes()
     return hashlib.sha256(source + f"{markdown.__version__} {pygments.__version__}".encode()
                           ).hexdigest()[:16]
 
@@ -43,8 +43,9 @@ class RenderCache:
             connection = sqlite3.connect(self.path, timeout=60)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("CREATE TABLE IF NOT EXISTS bodies "
-                               "(key TEXT PRIMARY KEY, value BLOB)")
+            for table in ("bodies", "facts"):
+                connection.execute(f"CREATE TABLE IF NOT EXISTS {table} "
+                                   "(key TEXT PRIMARY KEY, value BLOB)")
             self._local.connection, self._local.pid = connection, key
         return self._local.connection
 
@@ -79,6 +80,25 @@ class RenderCache:
                     [(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
                      for key, value in pending.items()])
 
+    def get_facts(self, digests):
+        """``{digest: facts}`` kept for posts of these file digests (what :meth:`put_facts` stored)."""
+        wanted = {f"{self.version}\0{digest}": digest for digest in digests}
+        found = {}
+        for key, value in self._connection().execute("SELECT key, value FROM facts"):
+            if key in wanted:
+                found[wanted[key]] = pickle.loads(value)
+        return found
+
+    def put_facts(self, facts):
+        """Keep ``{digest: facts}``: what a post's listings show (summary, reading time)."""
+        if facts:
+            connection = self._connection()
+            with connection:
+                connection.executemany(
+                    "INSERT OR REPLACE INTO facts (key, value) VALUES (?, ?)",
+                    [(f"{self.version}\0{digest}", pickle.dumps(value))
+                     for digest, value in facts.items()])
+
     def prune(self, texts):
         """Forget every body but those of ``texts`` (the current posts)."""
         connection = self._connection()
@@ -90,6 +110,7 @@ class RenderCache:
         if stale:
             with connection:
                 connection.executemany("DELETE FROM bodies WHERE key = ?", stale)
+                connection.execute("DELETE FROM facts")     # rebuilt by the next builds
 
     def close(self):
         """Close this process's connection."""

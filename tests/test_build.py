@@ -307,13 +307,17 @@ def test_output_lock_refuses_a_second_build(app, tmp_path):
         holder.unlock()
 
 
-def test_a_plain_folder_is_replaced_whole(app, tmp_path):
+def test_an_empty_folder_is_replaced_a_full_one_refused(app, tmp_path):
     out = tmp_path / "site"
     out.mkdir()
-    (out / "stale.html").write_text("old")
     build(app, out, jobs=1)
     assert out.is_symlink() and (out / "index.html").exists()
-    assert not (out / "stale.html").exists()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    with pytest.raises(BuildError, match="was not made by a build"):
+        build(app, mine, jobs=1)
+    assert (mine / "notes.txt").read_text() == "keep me" and not mine.is_symlink()
 
 
 def test_unchanged_posts_are_never_rendered_again(site, monkeypatch):
@@ -421,3 +425,17 @@ def test_a_killed_build_leaves_the_previous_output_whole(tmp_path):
     leftovers = [p.name for p in out.parent.iterdir()
                  if p.name.startswith(".build-2") and p.is_dir()]
     assert sorted(leftovers) == sorted([target, os.readlink(out)])
+
+
+def test_progress_on_a_terminal_line():
+    import io
+
+    from website.build.command import Progress
+    stream = io.StringIO()
+    progress = Progress(stream)
+    for done in range(1, 11):
+        progress(done, 10)
+    progress.clear()
+    text = stream.getvalue()
+    assert text.startswith("\r1/10 pages") and "\r10/10 pages" in text
+    assert text.endswith("\r\033[K")

@@ -61,6 +61,7 @@ def build(app, out, jobs=None, strict=False, full=False, progress=None):
     started = time.perf_counter()
     output = Output(out)
     try:
+        output.check()
         output.lock()
     except (OSError, OutputError) as exc:
         raise BuildError(str(exc)) from None
@@ -68,7 +69,7 @@ def build(app, out, jobs=None, strict=False, full=False, progress=None):
     render_cache.use(cache)
     try:
         with production(app):
-            report = _build(app, output, jobs or os.cpu_count() or 1, strict, full, progress)
+            report = _build(app, output, jobs or cores(), strict, full, progress)
         cache.flush()
         _prune(cache, app)
     finally:
@@ -77,6 +78,14 @@ def build(app, out, jobs=None, strict=False, full=False, progress=None):
         output.unlock()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def cores():
+    """The cores this process may run on (all of the machine's, unless limited)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:      # not Linux
+        return os.cpu_count() or 1
 
 
 @contextmanager

@@ -57,6 +57,17 @@ class Output:
             self._lock_file = None
 
     # --- folders --------------------------------------------------------
+    def check(self):
+        """Refuse an output path that holds something else than a build.
+
+        :raise OutputError: a file, or a folder with files in it that no build made.
+        """
+        if self.link.is_symlink() or not self.link.exists():
+            return
+        if not self.link.is_dir() or any(self.link.iterdir()):
+            raise OutputError(f"{self.link} exists and was not made by a build; "
+                              "move it away or choose another --out")
+
     def current(self):
         """The folder the site is served from now (a real folder, or the link's target), or None."""
         if self.link.is_symlink():
@@ -85,8 +96,8 @@ class Output:
         return previous
 
     def _adopt(self, temporary):
-        # A real folder from before: exchange it with the link in one step
-        # where the system can (Linux renameat2), then keep it as a build folder.
+        # An empty folder in the way (see check): exchange it with the link in
+        # one step where the system can (Linux renameat2), then let it go.
         kept = self.parent / f"{self.prefix}previous-{uuid.uuid4().hex[:6]}"
         if _exchange(temporary, self.link):
             os.rename(temporary, kept)

@@ -135,9 +135,9 @@ def _inputs(endpoint, values, posts):
     if endpoint == "blog.index":
         per_page = max(1, _setting("POSTS_PER_PAGE"))
         page = values.get("page", 1)
-        tags = [(slug, name, len(tagged)) for slug, (name, tagged) in tag_index(posts).items()]
-        return (len(posts), sorted(tags),
-                _versions(posts[(page - 1) * per_page:page * per_page]))
+        tags = posts.derived("tag_counts", lambda: sorted(
+            (slug, name, len(tagged)) for slug, (name, tagged) in tag_index(posts).items()))
+        return len(posts), tags, _versions(posts[(page - 1) * per_page:page * per_page])
     if endpoint == "blog.post":
         return _post_inputs(values["slug"], posts)
     if endpoint == "blog.tag":
@@ -162,8 +162,13 @@ def _by_slug(posts, slug):
 
 
 def _cost(endpoint, values, posts):
+    """Roughly how many posts' worth of work the page is."""
     if endpoint == "blog.tag":
         return len(tag_index(posts).get(values["tag"], ("", []))[1])
-    if endpoint in ("archive.archive", "blog.index") and values.get("page", 1) == 1:
-        return len(posts) // 4
+    if endpoint == "archive.archive":
+        return len(posts) // 4      # a line per post
+    if endpoint == "blog.index":
+        return _setting("POSTS_PER_PAGE")
+    if endpoint == "blog.home":
+        return _setting("HOME_POSTS")
     return 1

@@ -331,7 +331,8 @@ def test_unchanged_posts_are_never_rendered_again(site, monkeypatch):
         post.__dict__.pop("_rendered", None)
     report = build(app, out, jobs=1, full=True)       # every page asked for again
     assert report.written == 0 and not report.page_errors
-    assert calls == []                                # every body came from the cache
+    assert [text for text in calls if text] == []     # every body came from the cache
+    # (the empty one is the warm-up that builds the converter before forking)
 
 
 def test_preview_serves_every_page_and_link(site):

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 
 from flask import g
 
-from ..content import render_cache
+from ..content import render_cache, rendering
 from ..web.store import collection, site_tz
 from . import layout, pages as site_pages, workers
+from .fetch import fetch
 from .output import Output, OutputError
 
 logger = logging.getLogger(__name__)
@@ -236,10 +237,17 @@ def _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, p
 
 
 def _warm(app):
-    """Compile every template once in the parent, so the forked workers share them."""
+    """Work out in the parent what every worker would otherwise work out again.
+
+    Templates compiled, Markdown converters built, static files' hashes
+    known: the forked workers start with them.
+    """
     for name in app.jinja_env.list_templates():
         if name.endswith(".html"):
             app.jinja_env.get_template(name)
+    rendering.render("")
+    rendering.plain_text("")
+    fetch(app, "/" + layout.NOT_FOUND_FILE)
 
 
 def _keep_last_version(job, page):

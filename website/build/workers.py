@@ -6,6 +6,7 @@ memory, asks the app for its share of the URLs and writes the answers into
 the new build folder itself. A page whose bytes equal the last build's is
 hard-linked from there instead, so it keeps its mtime.
 """
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -153,10 +154,16 @@ def run(job, indexes, jobs, on_result):
                     on_result(result)
             return
         context = multiprocessing.get_context("fork")
-        with context.Pool(min(jobs, len(batches))) as pool:
-            for results in pool.imap_unordered(_run_batch, batches):
-                for result in results:
-                    on_result(result)
+        # What the parent holds (every post) is never garbage: keep the
+        # workers' collector from walking it, and its pages from being copied.
+        gc.freeze()
+        try:
+            with context.Pool(min(jobs, len(batches))) as pool:
+                for results in pool.imap_unordered(_run_batch, batches):
+                    for result in results:
+                        on_result(result)
+        finally:
+            gc.unfreeze()
     finally:
         _job = None
 

@@ -440,3 +440,24 @@ def test_progress_on_a_terminal_line():
     text = stream.getvalue()
     assert text.startswith("\r1/10 pages") and "\r10/10 pages" in text
     assert text.endswith("\r\033[K")
+
+
+def test_render_cache_gives_back_what_was_rendered(tmp_path, site_posts):
+    from website.content import rendering
+    from website.content.render_cache import RenderCache
+    cache = RenderCache(tmp_path / "bodies.sqlite")
+    texts = [path.read_text(encoding="utf-8") for path in sorted(site_posts.glob("*.md"))]
+    for text in texts:
+        assert cache.get(text) is None
+        cache.put(text, rendering.render(text))
+    cache.flush()
+    cache.close()
+    again = RenderCache(tmp_path / "bodies.sqlite")       # another process would see the same
+    for text in texts:
+        assert again.get(text) == rendering.render(text)
+    assert any(again.get(text).toc_tokens for text in texts)
+    again.put_facts({"abc": {"summary": "S", "reading_minutes": 3,
+                             "tag_slugs": frozenset({"a", "b"})}})
+    assert again.get_facts(["abc", "other"]) == {
+        "abc": {"summary": "S", "reading_minutes": 3, "tag_slugs": frozenset({"a", "b"})}}
+    again.close()

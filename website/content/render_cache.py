@@ -5,8 +5,8 @@ change is never rendered again, whichever process asks. Without a cache,
 :func:`render` simply renders.
 """
 import hashlib
+import json
 import os
-import pickle
 import sqlite3
 import threading
 from pathlib import Path
@@ -26,8 +26,29 @@ def renderer_version():
                           ).hexdigest()[:16]
 
 
+def _dump_rendered(rendered):
+    return json.dumps([rendered.html, rendered.toc, rendered.toc_tokens])
+
+
+def _load_rendered(text):
+    html, toc, tokens = json.loads(text)
+    return rendering.Rendered(html, toc, tokens)
+
+
+def _dump_facts(facts):
+    return json.dumps({key: sorted(value) if isinstance(value, frozenset) else value
+                       for key, value in facts.items()})
+
+
+def _load_facts(text):
+    facts = json.loads(text)
+    if "tag_slugs" in facts:
+        facts["tag_slugs"] = frozenset(facts["tag_slugs"])
+    return facts
+
+
 class RenderCache:
-    """Rendered bodies in an SQLite file, safe to share between processes."""
+    """Rendered bodies in an SQLite file (as JSON), safe to share between processes."""
 
     def __init__(self, path):
         self.path = Path(path)
@@ -45,7 +66,7 @@ class RenderCache:
             connection.execute("PRAGMA synchronous=NORMAL")
             for table in ("bodies", "facts"):
                 connection.execute(f"CREATE TABLE IF NOT EXISTS {table} "
-                                   "(key TEXT PRIMARY KEY, value BLOB)")
+                                   "(key TEXT PRIMARY KEY, value TEXT)")
             self._local.connection, self._local.pid = connection, key
         return self._local.connection
 
@@ -61,7 +82,7 @@ class RenderCache:
                 return self._pending[key]
         row = self._connection().execute("SELECT value FROM bodies WHERE key = ?",
                                          (key,)).fetchone()
-        return pickle.loads(row[0]) if row else None
+        return _load_rendered(row[0]) if row else None
 
     def put(self, text, rendered):
         """Keep ``rendered`` for ``text`` (written at the next :meth:`flush`)."""
@@ -77,8 +98,7 @@ class RenderCache:
             with connection:
                 connection.executemany(
                     "INSERT OR REPLACE INTO bodies (key, value) VALUES (?, ?)",
-                    [(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-                     for key, value in pending.items()])
+                    [(key, _dump_rendered(value)) for key, value in pending.items()])
 
     def get_facts(self, digests):
         """``{digest: facts}`` kept for posts of these file digests (what :meth:`put_facts` stored)."""
@@ -86,7 +106,7 @@ class RenderCache:
         found = {}
         for key, value in self._connection().execute("SELECT key, value FROM facts"):
             if key in wanted:
-                found[wanted[key]] = pickle.loads(value)
+                found[wanted[key]] = _load_facts(value)
         return found
 
     def put_facts(self, facts):
@@ -96,7 +116,7 @@ class RenderCache:
             with connection:
                 connection.executemany(
                     "INSERT OR REPLACE INTO facts (key, value) VALUES (?, ?)",
-                    [(f"{self.version}\0{digest}", pickle.dumps(value))
+                    [(f"{self.version}\0{digest}", _dump_facts(value))
                      for digest, value in facts.items()])
 
     def prune(self, texts):

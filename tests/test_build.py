@@ -292,6 +292,10 @@ def test_bad_post_skipped_or_strict(make_app, site_posts, tmp_path):
 def test_command_prints_a_summary(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["build", "--out", str(tmp_path / "site")])
     assert result.exit_code == 0, result.output
+    assert "warning: SITE_URL" not in result.output
+    app.config["SITE_URL"] = "http://127.0.0.1:5000"
+    local = app.test_cli_runner().invoke(args=["build", "--out", str(tmp_path / "local")])
+    assert "warning: SITE_URL is http://127.0.0.1:5000" in local.output
     last = result.output.strip().splitlines()[-1]
     assert " written, " in last and " unchanged, " in last and " removed" in last \
         and last.endswith(f"-> {tmp_path / 'site'}")

@@ -2,6 +2,7 @@
 import os
 import sys
 import time
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
@@ -10,6 +11,9 @@ from flask.cli import with_appcontext
 from ..tools.cli import shown_path
 from .builder import BuildError, build
 from .preview import serve
+
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 
 
 def init_app(app):
@@ -54,6 +58,10 @@ def build_command(out, jobs, strict, full):
     build with --strict).
     """
     app = current_app._get_current_object()
+    site = app.config["SITE_URL"]
+    if urlsplit(site).hostname in LOCAL_HOSTS:
+        click.echo(f"warning: SITE_URL is {site}: feeds, the sitemap and canonical links will "
+                   "point there; set SITE_URL to the address the site is served at", err=True)
     progress = Progress(sys.stderr) if sys.stderr.isatty() else None
     try:
         report = build(app, out, jobs=jobs, strict=strict, full=full, progress=progress)

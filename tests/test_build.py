@@ -465,3 +465,32 @@ def test_render_cache_gives_back_what_was_rendered(tmp_path, site_posts):
     assert again.get_facts(["abc", "other"]) == {
         "abc": {"summary": "S", "reading_minutes": 3, "tag_slugs": frozenset({"a", "b"})}}
     again.close()
+
+
+def test_a_page_that_fails_keeps_its_last_version(make_app, site_posts, tmp_path):
+    app = make_app(site_posts, TESTING=False)     # errors become 500 pages, as in production
+    out = tmp_path / "out"
+    build(app, out, jobs=1)
+    before = (out / "blog/python-3.12-notes.html").read_bytes()
+    real = app.jinja_env.globals["related_posts"]
+
+    def related_posts(post):
+        if post.slug == "python-3.12-notes":
+            raise RuntimeError("a template helper broke")
+        return real(post)
+    app.jinja_env.globals["related_posts"] = related_posts
+    path = site_posts / "python-3.12-notes.md"
+    path.write_text(path.read_text().replace("A dotted slug.", "Changed."))
+    (site_posts / "why-plain-files.md").write_text(
+        (site_posts / "why-plain-files.md").read_text() + "\nOne more line.\n")
+    target = os.readlink(out)
+    with pytest.raises(BuildError, match="1 page"):
+        build(app, out, jobs=1, strict=True)
+    assert os.readlink(out) == target
+    report = build(app, out, jobs=1)
+    assert report.page_errors == ["/blog/python-3.12-notes: the app answered 500"]
+    assert (out / "blog/python-3.12-notes.html").read_bytes() == before
+    assert "One more line." in (out / "blog/why-plain-files.html").read_text()
+    app.jinja_env.globals["related_posts"] = real
+    build(app, out, jobs=1)                        # tried again, now it works
+    assert "Changed." in (out / "blog/python-3.12-notes.html").read_text()

@@ -22,9 +22,10 @@ logger = logging.getLogger(__name__)
 class BuildError(Exception):
     """The build stopped; the previous output is left as it was."""
 
-    def __init__(self, message, post_errors=()):
+    def __init__(self, message, post_errors=(), page_errors=()):
         super().__init__(message)
         self.post_errors = list(post_errors)
+        self.page_errors = list(page_errors)
 
 
 @dataclass
@@ -134,7 +135,8 @@ def _build(app, output, jobs, strict, full, progress):
     try:
         _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, progress)
         if strict and report.page_errors:
-            raise BuildError(f"{len(report.page_errors)} page(s) failed (--strict)")
+            raise BuildError(f"{len(report.page_errors)} page(s) failed (--strict)",
+                             report.post_errors, report.page_errors)
         _copy_folder_indexes(folder, copies, report)
         built = set(report.files)
         report.removed = len(old_files - built)

@@ -68,22 +68,23 @@ def build_command(out, jobs, strict, full):
     except BuildError as exc:
         if progress:
             progress.clear()
-        _print_post_errors(getattr(exc, "post_errors", []))
+        _print_errors(exc.post_errors, exc.page_errors)
         raise click.ClickException(f"build stopped, {shown_path(os.path.abspath(out))} "
                                    f"left as it was: {exc}") from None
     if progress:
         progress.clear()
-    _print_post_errors(report.post_errors)
-    for message in report.page_errors:
-        click.echo(f"error: {message}", err=True)
+    _print_errors(report.post_errors, report.page_errors)
     click.echo(f"{report.summary()} -> {out}")
 
 
-def _print_post_errors(errors):
-    for error in sorted(errors, key=lambda e: (e.path, e.line or 0)):
+def _print_errors(post_errors, page_errors):
+    """Bad posts as ``check`` prints them, then pages the app failed to answer."""
+    for error in sorted(post_errors, key=lambda e: (e.path, e.line or 0)):
         where = shown_path(error.path) + (f":{error.line}" if error.line else "")
         field = f"{error.field}: " if error.field else ""
         click.echo(f"{where}: error: {field}{error.message} (skipped)", err=True)
+    for message in page_errors:
+        click.echo(f"error: {message} (its last built version is kept, if any)", err=True)
 
 
 @click.command("preview")

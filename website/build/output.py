@@ -42,7 +42,7 @@ class Output:
     def lock(self):
         """Hold the cache folder's lock for this build, or fail at once."""
         self.cache.mkdir(parents=True, exist_ok=True)
-        handle = open(self.cache / "lock", "w")
+        handle = open(self.cache / "lock", "a")     # never truncated: nothing is written
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -40,7 +40,7 @@ print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def run_build(posts, out, jobs, extra=()):
-    """Seconds the build command takes, its last line, and peak memory (MB) of parent and workers."""
+    """The build command's seconds, CPU seconds, last line and peak memory (MB) per process."""
     env = dict(os.environ, FLASK_POSTS_DIR=str(posts), FLASK_SITE_URL="https://example.com")
     command = FLASK + ["build", "--out", str(out)] + (["--jobs", str(jobs)] if jobs else [])
     measure = [sys.executable, "-c", (
@@ -89,7 +89,8 @@ def bench(count, jobs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, nargs="+", default=[1000, 10000])
-    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="worker processes (default: all cores)")
     parser.add_argument("--json", help="also write the times to this file")
     args = parser.parse_args()
     print(f"flask build, {args.jobs or os.cpu_count()} worker processes")

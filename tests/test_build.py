@@ -44,6 +44,21 @@ Some *Markdown* inside raw HTML, and an image: ![Favicon](/static/img/favicon.sv
 
 </details>
 """,
+    "c#-and-f# notes?.md": """title: C# & F# notes?
+date: 2024-02-05
+tags: c#, .net
+
+A file name with a space, `#` and `?`: all kept in its address. [Home](/).
+""",
+    "quotes-'\"-<angle>.md": """---
+title: "Quotes ' \\" and <angle> brackets"
+date: 2024-02-06
+tags: ["<b>html</b>", "a/b"]
+---
+<script>alert("raw HTML is the author's own")</script>
+
+[back](</blog/c%23-and-f%23%20notes%3F>)
+""",
     "python-3.12-notes.md": """title: Notes on Python 3.12
 date: 2024-02-04
 tags: python, web development
@@ -96,7 +111,8 @@ def site_static(tmp_path):
     for n, name in enumerate(["apache2_default.png", "inbound_rules.png", "record_sets.png"]):
         (folder / "img" / name).write_bytes(png(1200, 800, seed=n))
     (folder / "img" / "aws_logo.svg").write_text(
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>')
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1">'
+        '<rect width="1" height="1"/></svg>')
     return folder
 
 
@@ -155,6 +171,8 @@ def test_what_the_site_shows_in_production(site):
             "blog/self-hosting-a-blog-(part-1).html", "blog/tag/web-development.html",
             "blog/tag/web-development/feed.xml", "blog/tag/écriture.html"} <= files
     assert "blog/draft.html" not in files and "blog/future.html" not in files
+    assert "blog/c#-and-f# notes?.html" in files and "blog/tag/.net.html" in files
+    assert any(w.startswith("/blog/tag/.net:") for w in site[2].warnings)
     for name in files:
         if name.endswith(".html"):
             text = (out / name).read_text(encoding="utf-8")
@@ -249,7 +267,8 @@ def test_deleted_post_and_its_tag_disappear(site, site_posts):
 def test_old_build_folders_are_cleaned(site, site_posts):
     app, out, _ = site
     for n in range(3):
-        (site_posts / f"extra-{n}.md").write_text(f"title: Extra {n}\ndate: 2020-01-0{n + 1}\n\nX\n")
+        (site_posts / f"extra-{n}.md").write_text(
+            f"title: Extra {n}\ndate: 2020-01-0{n + 1}\n\nX\n")
         build(app, out, jobs=1)
     folders = [p for p in out.parent.iterdir() if p.name.startswith(".build-") and p.is_dir()
                and not p.name.endswith("-cache")]
@@ -262,7 +281,8 @@ def test_collision_names_both_urls(make_app, tmp_path, slugs):
     folder = tmp_path / "posts"
     folder.mkdir()
     for n, slug in enumerate(slugs):
-        (folder / f"p{n}.md").write_text(f"title: P{n}\ndate: 2024-01-0{n + 1}\nslug: {slug}\n\nB\n")
+        (folder / f"p{n}.md").write_text(
+            f"title: P{n}\ndate: 2024-01-0{n + 1}\nslug: {slug}\n\nB\n")
     with pytest.raises(BuildError) as caught:
         build(make_app(folder), tmp_path / "out", jobs=1)
     message = str(caught.value)

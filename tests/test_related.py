@@ -79,7 +79,8 @@ def test_walking_tag_lists_finds_what_scoring_everything_finds(tmp_path):
         day = dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(400))   # many share a day
         chosen = ", ".join(rng.sample(tags, rng.randrange(0, 5)))
         series = f"series: s{rng.randrange(6)}\n" if rng.random() < 0.2 else ""
-        (tmp_path / f"p{n}.md").write_text(f"title: P{n}\ndate: {day}\ntags: {chosen}\n{series}\nB\n")
+        (tmp_path / f"p{n}.md").write_text(
+            f"title: P{n}\ndate: {day}\ntags: {chosen}\n{series}\nB\n")
     collection = PostCollection(tmp_path)
     posts = collection.visible(dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc))
     assert len(posts) == 300

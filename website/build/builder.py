@@ -40,6 +40,7 @@ class Report:
     folder: object = None
     post_errors: list = field(default_factory=list)   # PostError, one per skipped post
     page_errors: list = field(default_factory=list)   # "url: what went wrong"
+    warnings: list = field(default_factory=list)      # "url: what may go wrong where"
     files: dict = field(default_factory=dict)         # file -> {url, fingerprint, sha}
     new_files: set = field(default_factory=set)       # files written by this build
 
@@ -122,6 +123,10 @@ def _build(app, output, jobs, strict, full, progress):
                          report.post_errors)
     pages = site_pages.site_pages(site_pages.site_fingerprint(app))
     copies = _check_layout(pages)
+    report.warnings = [f"{page.url}: its file {page.file} has a part starting with '.', "
+                       "which some hosts hide or refuse (GitHub Pages with Jekyll, Apache "
+                       "configs that deny dotfiles)"
+                       for page in pages if "/." in "/" + page.file]
     previous = output.current()
     manifest = {} if full else output.read_manifest(previous)
     carried, todo = _plan(pages, manifest, previous)
@@ -253,7 +258,7 @@ def _warm(app):
 
 
 def _keep_last_version(job, page):
-    """A page that failed keeps the file of the last build, if there is one (and is retried next time)."""
+    """A failed page keeps the last build's file, if any (and is retried next time)."""
     if job.previous is None or not (job.previous / page.file).is_file():
         return None
     workers.link_or_copy(job.previous / page.file, job.folder / page.file)

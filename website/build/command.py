@@ -74,6 +74,8 @@ def build_command(out, jobs, strict, full):
     if progress:
         progress.clear()
     _print_errors(report.post_errors, report.page_errors)
+    for message in report.warnings:
+        click.echo(f"warning: {message}", err=True)
     click.echo(f"{report.summary()} -> {out}")
 
 

@@ -84,7 +84,7 @@ class Output:
         return folder
 
     def publish(self, folder):
-        """Point the live link at ``folder`` with one atomic rename; return the folder it replaced."""
+        """Point the live link at ``folder`` in one atomic rename; return the folder replaced."""
         previous = self.current()
         temporary = self.parent / f"{self.prefix}link-{uuid.uuid4().hex[:6]}"
         os.symlink(folder.name, temporary)
@@ -157,7 +157,7 @@ _AT_FDCWD = -100
 
 
 def _exchange(a, b):
-    """Swap two paths atomically with Linux's ``renameat2(RENAME_EXCHANGE)``; False if unsupported."""
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False if unsupported."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
         renameat2 = libc.renameat2

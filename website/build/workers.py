@@ -141,7 +141,10 @@ def recall(app, cache):
 
 
 def run(job, indexes, jobs, on_result):
-    """Produce ``job.pages[i]`` for each of ``indexes`` on ``jobs`` processes; call ``on_result``."""
+    """Produce ``job.pages[i]`` for each of ``indexes`` on ``jobs`` processes.
+
+    :param on_result: called in this process with each :class:`Result`.
+    """
     global _job
     _job = job
     batches = _batches(job, indexes, jobs)

@@ -21,7 +21,8 @@ _active = None
 
 def renderer_version():
     """A hash of what decides a body's HTML: the rendering code and library versions."""
-    source = Path(rendering.__file__).read_bytes() + Path(__file__).with_name("post.py").read_bytes()
+    here = Path(__file__).parent
+    source = (here / "rendering.py").read_bytes() + (here / "post.py").read_bytes()
     return hashlib.sha256(source + f"{markdown.__version__} {pygments.__version__}".encode()
                           ).hexdigest()[:16]
 
@@ -101,7 +102,7 @@ class RenderCache:
                     [(key, _dump_rendered(value)) for key, value in pending.items()])
 
     def get_facts(self, digests):
-        """``{digest: facts}`` kept for posts of these file digests (what :meth:`put_facts` stored)."""
+        """``{digest: facts}`` kept by :meth:`put_facts` for posts of these file digests."""
         wanted = {f"{self.version}\0{digest}": digest for digest in digests}
         found = {}
         for key, value in self._connection().execute("SELECT key, value FROM facts"):

@@ -8,6 +8,7 @@ author having to mark the block.
 """
 import html
 import re
+import threading
 from dataclasses import dataclass
 
 import markdown
@@ -83,10 +84,26 @@ class Rendered:
     toc_tokens: list    # the same as data: [{"level", "id", "name", "children"}]
 
 
+# A Markdown instance costs more to build than a post to convert: each thread
+# (and each build worker) keeps one and resets it between documents.
+_instances = threading.local()
+
+
+def _markdown(kind):
+    md = getattr(_instances, kind, None)
+    if md is None:
+        if kind == "post":
+            md = markdown.Markdown(extensions=_extensions(), extension_configs=_EXTENSION_CONFIGS,
+                                   output_format="html")
+        else:
+            md = markdown.Markdown()
+        setattr(_instances, kind, md)
+    return md.reset()
+
+
 def render(text):
     """Render Markdown ``text`` to :class:`Rendered` HTML."""
-    md = markdown.Markdown(extensions=_extensions(), extension_configs=_EXTENSION_CONFIGS,
-                           output_format="html")
+    md = _markdown("post")
     # Code blocks and tables scroll sideways when too wide: keyboard users must
     # be able to reach them too. (Raw HTML tables are left as written.)
     body = (md.convert(text)
@@ -126,7 +143,7 @@ def first_paragraph(text):
 def plain_text(markdown_text):
     """Markdown ``markdown_text`` (one paragraph) reduced to plain text."""
     source = _FOOTNOTE_REF.sub("", markdown_text)
-    rendered = markdown.markdown(source)
+    rendered = _markdown("plain").convert(source)
     return " ".join(html.unescape(_TAG.sub("", rendered)).split())
 
 

@@ -1,0 +1,117 @@
+"""Rendered post bodies kept on disk, keyed by a hash of the Markdown and of the renderer.
+
+The static build turns it on (:func:`use`), so a post whose text did not
+change is never rendered again, whichever process asks. Without a cache,
+:func:`render` simply renders.
+"""
+import hashlib
+import os
+import pickle
+import sqlite3
+import threading
+from pathlib import Path
+
+import markdown
+import pygments
+
+from . import rendering
+
+_active = None
+
+
+def renderer_version():
+    """A hash of what decides a body's HTML: the rendering code and library versions."""
+    source = Path(rendering.__file__).read_bytes()
+    return hashlib.sha256(source + f"{markdown.__version__} {pygments.__version__}".encode()
+                          ).hexdigest()[:16]
+
+
+class RenderCache:
+    """Rendered bodies in an SQLite file, safe to share between processes."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.version = renderer_version()
+        self._pending = {}
+        self._local = threading.local()
+        self._lock = threading.Lock()
+
+    def _connection(self):
+        # One connection per process and thread: a forked worker opens its own.
+        key = os.getpid()
+        if getattr(self._local, "pid", None) != key:
+            connection = sqlite3.connect(self.path, timeout=60)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("CREATE TABLE IF NOT EXISTS bodies "
+                               "(key TEXT PRIMARY KEY, value BLOB)")
+            self._local.connection, self._local.pid = connection, key
+        return self._local.connection
+
+    def key(self, text):
+        """The cache key of Markdown ``text``."""
+        return hashlib.sha256(f"{self.version}\0{text}".encode()).hexdigest()
+
+    def get(self, text):
+        """The :class:`rendering.Rendered` kept for ``text``, or None."""
+        key = self.key(text)
+        with self._lock:
+            if key in self._pending:
+                return self._pending[key]
+        row = self._connection().execute("SELECT value FROM bodies WHERE key = ?",
+                                         (key,)).fetchone()
+        return pickle.loads(row[0]) if row else None
+
+    def put(self, text, rendered):
+        """Keep ``rendered`` for ``text`` (written at the next :meth:`flush`)."""
+        with self._lock:
+            self._pending[self.key(text)] = rendered
+
+    def flush(self):
+        """Write what :meth:`put` kept since the last flush."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        if pending:
+            connection = self._connection()
+            with connection:
+                connection.executemany(
+                    "INSERT OR REPLACE INTO bodies (key, value) VALUES (?, ?)",
+                    [(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+                     for key, value in pending.items()])
+
+    def prune(self, texts):
+        """Forget every body but those of ``texts`` (the current posts)."""
+        connection = self._connection()
+        if connection.execute("SELECT count(*) FROM bodies").fetchone()[0] <= len(texts) + 100:
+            return      # little to gain: prune once enough old versions have piled up
+        keep = {self.key(text) for text in texts}
+        stored = [row[0] for row in connection.execute("SELECT key FROM bodies")]
+        stale = [(key,) for key in stored if key not in keep]
+        if stale:
+            with connection:
+                connection.executemany("DELETE FROM bodies WHERE key = ?", stale)
+
+    def close(self):
+        """Close this process's connection."""
+        connection = getattr(self._local, "connection", None)
+        if connection is not None and self._local.pid == os.getpid():
+            connection.close()
+        self._local = threading.local()
+
+
+def use(cache):
+    """Make ``cache`` (or None) the one :func:`render` consults."""
+    global _active
+    _active = cache
+
+
+def render(text):
+    """:func:`rendering.render`, through the cache when one is in use."""
+    cache = _active
+    if cache is None:
+        return rendering.render(text)
+    found = cache.get(text)
+    if found is None:
+        found = rendering.render(text)
+        cache.put(text, found)
+    return found

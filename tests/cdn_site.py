@@ -2,9 +2,9 @@
 
 The site is built by ``flask --app website build --strict`` itself, from the
 sample posts, the test post with parentheses in its slug (and the post it
-links to), and posts written
-here for the awkward cases: a dot, a plus and non-ASCII letters in slugs and
-tags, tags with spaces, and enough posts for several pages of /blog.
+links to), and posts written here for the awkward cases: a dot, a plus and
+non-ASCII letters in slugs and tags, tags with spaces, and enough posts for
+several pages of /blog.
 """
 import os
 import shutil
@@ -103,7 +103,7 @@ def internal(link):
 
 
 def site_urls(folder):
-    """Every internal URL that the built pages, feeds and sitemap link to, plus /robots.txt."""
+    """Every internal URL the built pages, feeds, sitemap and robots.txt link to, and /robots.txt."""
     links = ["/robots.txt"]
     for name in built_files(folder):
         path = folder / name
@@ -111,6 +111,9 @@ def site_urls(folder):
             parser = _Links()
             parser.feed(path.read_text(encoding="utf-8"))
             links += parser.links
+        elif name == "robots.txt":
+            links += [line.split(":", 1)[1].strip() for line in path.read_text().splitlines()
+                      if line.lower().startswith("sitemap:")]
         elif name.endswith(".xml"):
             for element in ElementTree.parse(path).iter():
                 links += [element.get("href") or "", (element.text or "").strip()

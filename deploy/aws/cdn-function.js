@@ -44,6 +44,11 @@ function objectPath(uri) {
         return uri;
     }
     var name = uri.substring(uri.lastIndexOf('/') + 1);
+    if (name === 'index' || uri === '/404') {
+        // Names of files (index.html copies, the error page), not URLs of
+        // the site: left as they are, they reach no object, as in the app.
+        return uri;
+    }
     var dot = name.lastIndexOf('.');
     if (dot > 0 && FILE_EXTENSIONS.indexOf(name.substring(dot + 1).toLowerCase()) !== -1) {
         return uri;

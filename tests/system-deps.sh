@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the system tools the test suite drives for real, only those missing:
-# Apache + mod_wsgi, Debian's chromium, shellcheck, python3-venv, git, and the
-# pinned npm packages from package.json (Lighthouse).
+# Apache + mod_wsgi, Debian's chromium, shellcheck, python3-venv, git, nodejs
+# (it runs the CloudFront Function's test), and the pinned npm packages from
+# package.json (Lighthouse).
 # Usage: tests/system-deps.sh        (run by `make test`)
 set -euo pipefail
 
-APT_PACKAGES=(apache2 libapache2-mod-wsgi-py3 python3-venv git shellcheck chromium)
+APT_PACKAGES=(apache2 libapache2-mod-wsgi-py3 python3-venv git shellcheck chromium nodejs)
 
 say() { printf 'system-deps: %s\n' "$*"; }
 

@@ -224,7 +224,6 @@ def test_teardown_asks_first_and_needs_the_stack(tmp_path):
     (["--distribution-id", "E1"], "--distribution-id needs --bucket too"),
     (["--max-paths", "0"], "--max-paths must be a number from 1 to 3000"),
     (["--max-paths", "5000"], "--max-paths must be a number from 1 to 3000"),
-    (["--out", ""], "--out must not be empty"),
     (["stray"], "unexpected argument: stray"),
 ])
 def test_publish_rejects_bad_arguments(args, message, tmp_path):

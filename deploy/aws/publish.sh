@@ -21,7 +21,7 @@
 #   --region REGION         the stack's region (default: the AWS CLI's own setting)
 #   --bucket NAME           publish to this bucket instead of the stack's ...
 #   --distribution-id ID    ... and invalidate this distribution (give both)
-#   --out DIR               the build folder (default: build)
+#   --out DIR               the build folder (default: build, in the project)
 #   --max-paths N           invalidate /* instead of more than N paths (default: 200;
 #                           the first 1,000 paths a month are free, /* counts as one)
 #   --dry-run               build and compare, then print the aws commands that
@@ -39,7 +39,7 @@ STACK_NAME=website-cdn
 REGION=
 BUCKET=
 DISTRIBUTION_ID=
-OUT=build
+OUT=
 MAX_PATHS=200
 DRY_RUN=0
 
@@ -101,8 +101,12 @@ parse_args() {
 }
 
 validate() {
+    case $OUT in
+        '') ;;
+        /*) ;;
+        *) OUT="$PWD/$OUT" ;;
+    esac
     [ -n "$STACK_NAME" ] || usage_err "--stack-name must not be empty"
-    [ -n "$OUT" ] || usage_err "--out must not be empty"
     [[ $MAX_PATHS =~ ^[1-9][0-9]*$ && $MAX_PATHS -le 3000 ]] ||
         usage_err "--max-paths must be a number from 1 to 3000 (CloudFront's limit), not '$MAX_PATHS'"
     if [ -n "$BUCKET" ] && [ -z "$DISTRIBUTION_ID" ]; then
@@ -142,6 +146,7 @@ find_tools() {
         say "no .venv yet: creating it with make venv"
         make -C "$ROOT" --no-print-directory venv >&2
     fi
+    OUT=${OUT:-$ROOT/build}
     FLASK=${FLASK:-$ROOT/.venv/bin/flask}
     PYTHON=${PYTHON:-$ROOT/.venv/bin/python}
     [ -x "$FLASK" ] || command -v "$FLASK" >/dev/null 2>&1 || err "no flask at $FLASK"
@@ -155,7 +160,7 @@ build_site() {
     local command=("$FLASK" --app website build --strict --out "$OUT")
     say "building: $(print_command "${command[@]}")"
     (cd "$ROOT" && "${command[@]}") >&2 || err "the build failed: nothing was published"
-    BUILD_DIR=$(cd "$ROOT" && cd "$OUT" && pwd -P)
+    BUILD_DIR=$(cd "$OUT" && pwd -P)
 }
 
 aws_base() {

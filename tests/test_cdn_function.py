@@ -62,7 +62,8 @@ def test_the_crawl_finds_every_kind_of_url(urls):
     assert len(urls) > 40
     expected = ["/", "/blog", "/blog/page/2", "/blog/page/3", "/blog/archive", "/feed.xml",
                 "/sitemap.xml", "/robots.txt", "/blog/slug-with-(parens)", "/blog/release-1.2",
-                "/blog/caf%C3%A9-au-lait", "/blog/c++-in-(practice)"]
+                "/blog/caf%C3%A9-au-lait", "/blog/c++-in-(practice)", "/blog/leaving-node.js",
+                "/blog/tag/node.js", "/blog/tag/node.js/feed.xml"]
     assert [url for url in expected if url not in urls] == []
     # "open source": a tag with a space, whichever way its URL spells it
     assert [url for url in urls if re.fullmatch(r"/blog/tag/open(-|%20)source", url)]
@@ -104,7 +105,8 @@ def test_query_strings_go_on_to_the_origin_untouched(urls):
 
 @pytest.mark.parametrize("uri", ["/nope", "/blog/nope", "/blog/tag/nope", "/blog/page/99",
                                  "/blog/tag/nope/feed.xml", "/static/nope.css", "/feed.json",
-                                 "/blog/slug-with-(parens)/more", "/index", "/404"])
+                                 "/blog/slug-with-(parens)/more", "/index", "/404",
+                                 "/blog/index.html", "/blog/tag", "/blog/feed.xml"])
 def test_unknown_urls_reach_no_object_so_the_404_page_answers(site, uri):
     result, = run_function([{"uri": uri}])
     assert "uri" in result

@@ -2,8 +2,8 @@
 // viewer request before the cache. It serves the site's own URLs from the
 // files `flask --app website build` writes:
 //   /                      -> /index.html
-//   /blog, /blog/<slug>    -> /blog.html, /blog/<slug>.html (slugs may hold
-//   /blog/tag/<tag>, ...      dots or parentheses; the URI stays encoded as
+//   /blog, /blog/<slug>    -> /blog.html, /blog/<slug>.html (slugs and tags
+//   /blog/tag/<tag>, ...      may hold dots or parentheses; the URI stays encoded as
 //                             sent, and S3 decodes it to the object key, but
 //                             "+" becomes "%2B": S3 would read it as a space)
 //   /feed.xml, /static/... -> unchanged (a file name the site serves as is)
@@ -15,11 +15,15 @@
 // `make cdn-template` (a test checks the two match).
 
 // Extensions of the files the site serves under their own name outside
-// /static/. Any other last segment names a page: ".html" is added.
+// /static/ (feeds, sitemap, robots.txt, code.css). Any other last segment
+// names a page: ".html" is added.
 var FILE_EXTENSIONS = [
     'html', 'xml', 'txt', 'css', 'js', 'json', 'webmanifest', 'ico', 'png',
     'svg', 'jpg', 'jpeg', 'gif', 'webp', 'avif', 'pdf', 'woff', 'woff2', 'map'
 ];
+// A post (/blog/<slug>) or a tag (/blog/tag/<tag>) is a page whatever its name
+// holds: a post "release-1.2", a tag "node.js".
+var PAGE_PATH = /^\/blog\/(tag\/)?[^\/]+$/;
 
 function handler(event) {
     var request = event.request;
@@ -50,7 +54,8 @@ function objectPath(uri) {
         return uri;
     }
     var dot = name.lastIndexOf('.');
-    if (dot > 0 && FILE_EXTENSIONS.indexOf(name.substring(dot + 1).toLowerCase()) !== -1) {
+    var extension = dot > 0 ? name.substring(dot + 1).toLowerCase() : '';
+    if (FILE_EXTENSIONS.indexOf(extension) !== -1 && !PAGE_PATH.test(uri)) {
         return uri;
     }
     return uri + '.html';

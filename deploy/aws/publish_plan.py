@@ -44,10 +44,10 @@ TYPES = {
 FEED_TYPE = "application/atom+xml"
 # The AWS CLI's defaults: files from 8 MiB up go in 8 MiB parts.
 MULTIPART_THRESHOLD = MULTIPART_CHUNK = 8 * 1024 * 1024
-# Characters RFC 1738 allows in a path besides letters and digits; CloudFront
-# wants the rest percent-encoded in invalidation paths. "*" is left out: it
-# would be a wildcard.
-PATH_SAFE = "/-_.!'()$+,;=:@&"
+# Kept as they are in invalidation paths, as browsers send them: letters,
+# digits, "-_.~" and these; CloudFront wants the rest (spaces, quotes,
+# non-ASCII letters) percent-encoded. "*" is encoded: it would be a wildcard.
+PATH_SAFE = "/!'()$+,;=:@&"
 VERSIONED_LINK = re.compile(r"(?:https?://[^/\s\"'<>]+)?(/[^\"'()\s?#<>]*)\?v=\w")
 SCANNED_FOR_LINKS = (".html", ".css", ".xml")
 UNSAFE_NAME = re.compile(r"[\t\n\r]")

@@ -341,3 +341,27 @@ def test_multipart_etags_are_matched_so_big_files_are_not_uploaded_again(aws_env
     assert publish_plan.etag_of(big, etag) == etag
     big.write_bytes(big.read_bytes()[:-1] + b"x")
     assert publish_plan.etag_of(big, etag) != etag
+
+
+def test_a_publish_cut_short_before_invalidating_is_finished_by_the_next(
+        aws_env, target, site, s3, cloudfront):
+    posts, out = site
+    assert publish(aws_env, posts, out, target=target).returncode == 0
+    edited = posts / "why-plain-files.md"
+    edited.write_text(edited.read_text() + "\nA new closing line.\n")
+    # The distribution can't be reached: uploads land, the invalidation fails.
+    broken = publish(aws_env, posts, out, target=(target[0], "ENOSUCHDIST"))
+    assert broken.returncode != 0
+    assert "invalidate failed" in broken.stderr
+    assert "upload:" in broken.stdout
+    assert objects(s3, target[0]) == md5s(out)
+
+    result = publish(aws_env, posts, out, target=target)
+    assert result.returncode == 0, result.stderr
+    assert "upload:" not in result.stdout, "the files are already up"
+    assert "left from an unfinished publish" in result.stderr
+    batch, = invalidated(cloudfront, target[1])
+    assert {"/blog/why-plain-files", "/blog/why-plain-files.html"} <= set(batch)
+    again = publish(aws_env, posts, out, target=target)
+    assert "nothing to upload, delete or invalidate" in again.stderr
+    assert len(invalidated(cloudfront, target[1])) == 1

@@ -168,3 +168,13 @@ def test_a_missing_build_folder_is_a_clear_error(tmp_path):
                             check=False)
     assert result.returncode == 1
     assert "no build folder" in result.stderr
+
+
+def test_paths_left_by_an_unfinished_publish_are_invalidated_even_with_nothing_changed(
+        tmp_path):
+    build = write(tmp_path, SITE)
+    steps, summary = publish_plan.plan(build, listing(SITE), 200, pending=["/blog", "/blog.html"])
+    assert steps == [["invalidate", "/blog", "/blog.html"]]
+    assert "2 left from an unfinished publish" in summary
+    steps, _ = publish_plan.plan(build, listing(SITE), 200)
+    assert steps == []

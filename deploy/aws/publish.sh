@@ -224,9 +224,25 @@ list_bucket() {
         err "could not list bucket '$BUCKET'"
 }
 
+# Paths to invalidate are saved beside the build before the first upload and
+# removed once CloudFront has them: a publish cut short in between leaves
+# files that now compare equal, and the next publish still invalidates them.
 make_plan() {
+    PENDING="$(dirname "$OUT")/.$(basename "$OUT")-publish/$BUCKET.invalidate"
     "$PYTHON" "$(script_dir)/publish_plan.py" "$BUILD_DIR" "$WORK/listing.json" \
-        --max-paths "$MAX_PATHS" >"$WORK/plan" || err "could not plan the publish"
+        --max-paths "$MAX_PATHS" --pending "$PENDING" >"$WORK/plan" ||
+        err "could not plan the publish"
+}
+
+save_pending() {
+    local paths
+    paths=$(grep $'^invalidate\t' "$WORK/plan" | cut -f 2- | tr '\t' '\n' || true)
+    if [ "$DRY_RUN" -eq 1 ] || [ -z "$paths" ]; then
+        return 0
+    fi
+    mkdir -p "${PENDING%/*}"
+    printf '%s\n' "$paths" >"$PENDING.tmp"
+    mv "$PENDING.tmp" "$PENDING"
 }
 
 # One aws command per step of the plan: uploads (grouped by headers), then
@@ -252,6 +268,9 @@ run_plan() {
             *) err "unexpected step in the plan: $kind" ;;
         esac
         run "${command[@]}" || err "$kind failed; running $PROG again finishes the job"
+        if [ "$kind" = invalidate ] && [ "$DRY_RUN" -eq 0 ]; then
+            rm -f "$PENDING"
+        fi
         steps=$((steps + 1))
     done <"$WORK/plan"
     if [ "$steps" -eq 0 ]; then
@@ -279,6 +298,7 @@ main() {
     trap 'rm -rf "$WORK"' EXIT
     list_bucket
     make_plan
+    save_pending
     run_plan
 }
 

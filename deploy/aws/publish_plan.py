@@ -14,7 +14,9 @@ from the object's ETag (SSE-S3 ETags are MD5s; multipart ones are rebuilt the
 way the AWS CLI splits a file). Standard library only: it runs before, and
 without, the project's virtualenv.
 
-Usage: python3 publish_plan.py BUILD_DIR LISTING_JSON [--max-paths N]
+Usage: python3 publish_plan.py BUILD_DIR LISTING_JSON [--max-paths N] [--pending FILE]
+  --pending FILE  paths an earlier publish uploaded for but did not get to
+                  invalidate (one per line): invalidated this time too
 """
 import hashlib
 import json
@@ -149,8 +151,11 @@ def invalidation_paths(key):
     return paths
 
 
-def plan(build, listing_text, max_paths):
-    """The steps, as lists of fields, and a one-line summary."""
+def plan(build, listing_text, max_paths, pending=()):
+    """The steps, as lists of fields, and a one-line summary.
+
+    :param pending: paths left to invalidate by an earlier, unfinished publish.
+    """
     files = local_files(build)
     remote = remote_etags(listing_text)
     versioned = versioned_keys(files)
@@ -165,10 +170,10 @@ def plan(build, listing_text, max_paths):
              for (_, kind, cache), patterns in sorted(groups.items())]
     if gone:
         steps.append(["delete", *map(include_pattern, gone)])
-    paths = sorted(set().union(*map(invalidation_paths, changed + gone)))
-    note = ""
+    paths = sorted(set(pending).union(*map(invalidation_paths, changed + gone)))
+    note = f" ({len(set(pending))} left from an unfinished publish)" if pending else ""
     if len(paths) > max_paths:
-        note = f" (more than --max-paths {max_paths}: one /* instead)"
+        note += f" (more than --max-paths {max_paths}: one /* instead)"
         paths = ["/*"]
     if paths:
         steps.append(["invalidate", *paths])
@@ -178,13 +183,23 @@ def plan(build, listing_text, max_paths):
     return steps, summary
 
 
+def option(args, name, default):
+    """Take ``name VALUE`` out of ``args``; the value, or ``default``."""
+    if name not in args:
+        return default
+    at = args.index(name)
+    value = args[at + 1]
+    del args[at:at + 2]
+    return value
+
+
 def main(argv):
     args = list(argv)
-    max_paths = 200
-    if "--max-paths" in args:
-        at = args.index("--max-paths")
-        max_paths = int(args[at + 1])
-        del args[at:at + 2]
+    max_paths = int(option(args, "--max-paths", 200))
+    pending_file = option(args, "--pending", None)
+    pending = []
+    if pending_file and Path(pending_file).exists():
+        pending = [line for line in Path(pending_file).read_text().splitlines() if line]
     if len(args) != 2:
         print(__doc__.strip().rsplit("\n", 1)[-1], file=sys.stderr)
         return 2
@@ -193,7 +208,8 @@ def main(argv):
         print(f"publish: error: no build folder {build}", file=sys.stderr)
         return 1
     try:
-        steps, summary = plan(build.resolve(), listing.read_text(encoding="utf-8"), max_paths)
+        steps, summary = plan(build.resolve(), listing.read_text(encoding="utf-8"), max_paths,
+                              pending)
     except (PlanError, ValueError) as error:
         print(f"publish: error: {error}", file=sys.stderr)
         return 1

@@ -11,7 +11,9 @@
 #   4. invalidates in CloudFront the URLs of the changed and deleted files only
 #      (one /* instead when there are more than --max-paths of them).
 # The bucket and distribution come from the stack's outputs, or from --bucket
-# and --distribution-id. Running it again with nothing changed uploads nothing.
+# and --distribution-id. Running it again with nothing changed uploads nothing;
+# after a publish cut short, it finishes the job (the paths still to invalidate
+# wait in .build-publish/, beside the build folder).
 #
 # Usage:
 #   deploy/aws/publish.sh [options]        (or: make publish [ARGS="options"])

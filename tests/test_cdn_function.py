@@ -144,6 +144,11 @@ def test_a_trailing_slash_redirects_like_the_app_and_never_off_site(uri, locatio
     assert result["location"] == location + "?page=2"
 
 
+def test_the_first_page_of_blog_redirects_to_blog_as_in_the_app():
+    result, = run_function([{"uri": "/blog/page/1", "querystring": {"a": {"value": "b"}}}])
+    assert (result["status"], result["location"]) == (301, "/blog?a=b")
+
+
 def test_the_root_and_apex_requests_are_not_redirected(site):
     result, = run_function([{"uri": "/"}])
     assert result["uri"] == "/index.html" and (site / "index.html").is_file()

@@ -2,15 +2,16 @@
 // viewer request before the cache. It serves the site's own URLs from the
 // files `flask --app website build` writes:
 //   /                      -> /index.html
-//   /blog, /blog/<slug>    -> /blog.html, /blog/<slug>.html (slugs and tags
-//   /blog/tag/<tag>, ...      may hold dots or parentheses; the URI stays encoded as
-//                             sent, and S3 decodes it to the object key, but
-//                             "+" becomes "%2B": S3 would read it as a space)
-//   /feed.xml, /static/... -> unchanged (a file name the site serves as is)
+//   /blog, /blog/<slug>,   -> /blog.html, /blog/<slug>.html, ... (slugs and
+//   /blog/tag/<tag>, ...      tags may hold dots or parentheses; the URI stays
+//                             encoded as sent and S3 decodes it to the object
+//                             key, but "+" goes as "%2B": S3 reads "+" as a space)
+//   /feed.xml, /static/... -> unchanged (a file the site serves by its name)
 // A path ending in "/" is redirected (301) to the same path without it, the
-// way the app answers /blog/. A request to www.<domain> is redirected (301)
-// to <domain>, path and query string kept. A URI that names no object falls
-// through to S3, and CloudFront answers with /404.html and status 404.
+// way the app answers /blog/; so is /blog/page/1, to /blog. A request to
+// www.<domain> is redirected (301) to <domain>, path and query string kept.
+// A URI that names no object falls through to S3, and CloudFront answers
+// with /404.html and status 404.
 // The template deploy/aws/cdn.yaml embeds this file: after editing it, run
 // `make cdn-template` (a test checks the two match).
 
@@ -21,6 +22,8 @@ var FILE_EXTENSIONS = [
     'html', 'xml', 'txt', 'css', 'js', 'json', 'webmanifest', 'ico', 'png',
     'svg', 'jpg', 'jpeg', 'gif', 'webp', 'avif', 'pdf', 'woff', 'woff2', 'map'
 ];
+// URLs the app redirects (301) to the page they duplicate.
+var REDIRECTS = {'/blog/page/1': '/blog'};
 // A post (/blog/<slug>) or a tag (/blog/tag/<tag>) is a page whatever its name
 // holds: a post "release-1.2", a tag "node.js".
 var PAGE_PATH = /^\/blog\/(tag\/)?[^\/]+$/;
@@ -34,6 +37,9 @@ function handler(event) {
     }
     if (request.uri.length > 1 && request.uri.charAt(request.uri.length - 1) === '/') {
         return redirect(withoutTrailingSlashes(request.uri) + query);
+    }
+    if (Object.prototype.hasOwnProperty.call(REDIRECTS, request.uri)) {
+        return redirect(REDIRECTS[request.uri] + query);
     }
     request.uri = objectPath(request.uri).replace(/\+/g, '%2B');
     return request;

@@ -33,7 +33,9 @@
 #   -h, --help              show this help
 # Every flag also takes the form --flag=value. The environment variables FLASK
 # and PYTHON choose the commands to build and plan with (default: those of the
-# project's .venv, made with `make venv` when missing).
+# project's .venv, made with `make venv` when missing). The AWS CLI's own
+# settings apply as usual (AWS_PROFILE, AWS_REGION; AWS_ENDPOINT_URL points it
+# at an S3-compatible test server, as the tests do).
 set -euo pipefail
 
 PROG=publish

@@ -241,10 +241,11 @@ def test_publish_dry_run_without_aws_plans_a_first_publish(tmp_path):
                 "PYTHON": sys.executable})
     path = f"{tmp_path / 'bin'}{os.pathsep}/usr/bin{os.pathsep}/bin"
     out = tmp_path / "site"
+    # The fake aws, first on PATH, has no credentials (and hides any real one).
     result, calls = run(PUBLISH, "--dry-run", "--out", str(out), tmp_path=tmp_path,
-                        extra_env=env, path=path)
+                        extra_env=env, path=path, with_aws=True, sts="fail")
     assert result.returncode == 0, result.stderr
-    assert calls == []
+    assert [call[1:3] for call in calls] == [["sts", "get-caller-identity"]]
     assert "planning a first publish, to an empty bucket" in result.stderr
     lines = [shlex.split(line) for line in result.stdout.splitlines()]
     assert lines and all(line[:3] == ["aws", "s3", "cp"] for line in lines)

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 
 from flask import g
 
-from ..content import render_cache
+from ..content import render_cache, rendering
 from ..web.store import collection, site_tz
 from . import layout, pages as site_pages, workers
+from .fetch import fetch
 from .output import Output, OutputError
 
 logger = logging.getLogger(__name__)
@@ -21,9 +22,10 @@ logger = logging.getLogger(__name__)
 class BuildError(Exception):
     """The build stopped; the previous output is left as it was."""
 
-    def __init__(self, message, post_errors=()):
+    def __init__(self, message, post_errors=(), page_errors=()):
         super().__init__(message)
         self.post_errors = list(post_errors)
+        self.page_errors = list(page_errors)
 
 
 @dataclass
@@ -38,6 +40,7 @@ class Report:
     folder: object = None
     post_errors: list = field(default_factory=list)   # PostError, one per skipped post
     page_errors: list = field(default_factory=list)   # "url: what went wrong"
+    warnings: list = field(default_factory=list)      # "url: what may go wrong where"
     files: dict = field(default_factory=dict)         # file -> {url, fingerprint, sha}
     new_files: set = field(default_factory=set)       # files written by this build
 
@@ -61,6 +64,7 @@ def build(app, out, jobs=None, strict=False, full=False, progress=None):
     started = time.perf_counter()
     output = Output(out)
     try:
+        output.check()
         output.lock()
     except (OSError, OutputError) as exc:
         raise BuildError(str(exc)) from None
@@ -68,7 +72,7 @@ def build(app, out, jobs=None, strict=False, full=False, progress=None):
     render_cache.use(cache)
     try:
         with production(app):
-            report = _build(app, output, jobs or os.cpu_count() or 1, strict, full, progress)
+            report = _build(app, output, jobs or cores(), strict, full, progress)
         cache.flush()
         _prune(cache, app)
     finally:
@@ -77,6 +81,14 @@ def build(app, out, jobs=None, strict=False, full=False, progress=None):
         output.unlock()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def cores():
+    """The cores this process may run on (all of the machine's, unless limited)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:      # not Linux
+        return os.cpu_count() or 1
 
 
 @contextmanager
@@ -111,6 +123,10 @@ def _build(app, output, jobs, strict, full, progress):
                          report.post_errors)
     pages = site_pages.site_pages(site_pages.site_fingerprint(app))
     copies = _check_layout(pages)
+    report.warnings = [f"{page.url}: its file {page.file} has a part starting with '.', "
+                       "which some hosts hide or refuse (GitHub Pages with Jekyll, Apache "
+                       "configs that deny dotfiles)"
+                       for page in pages if "/." in "/" + page.file]
     previous = output.current()
     manifest = {} if full else output.read_manifest(previous)
     carried, todo = _plan(pages, manifest, previous)
@@ -124,7 +140,8 @@ def _build(app, output, jobs, strict, full, progress):
     try:
         _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, progress)
         if strict and report.page_errors:
-            raise BuildError(f"{len(report.page_errors)} page(s) failed (--strict)")
+            raise BuildError(f"{len(report.page_errors)} page(s) failed (--strict)",
+                             report.post_errors, report.page_errors)
         _copy_folder_indexes(folder, copies, report)
         built = set(report.files)
         report.removed = len(old_files - built)
@@ -209,11 +226,39 @@ def _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, p
         except OSError:     # gone from the previous output: render it after all
             done -= 1
             todo.append(pages.index(page))
-    workers.run(job, todo, jobs, record)
+    _warm(app)
+    # Posts' own pages first: they work out each post's summary and reading
+    # time, which the listings (second round) then reuse instead of every
+    # worker working them out again; the cache keeps them for later builds.
+    cache = render_cache._active
+    if cache is not None:
+        workers.recall(app, cache)
+    first = [i for i in todo if pages[i].post]
+    second = [i for i in todo if not pages[i].post]
+    results = []
+    workers.run(job, first, jobs, lambda result: (results.append(result), record(result)))
+    absorbed = workers.absorb(app, pages, results)
+    if cache is not None:
+        cache.put_facts(absorbed)
+    workers.run(job, second, jobs, record)
+
+
+def _warm(app):
+    """Work out in the parent what every worker would otherwise work out again.
+
+    Templates compiled, Markdown converters built, static files' hashes
+    known: the forked workers start with them.
+    """
+    for name in app.jinja_env.list_templates():
+        if name.endswith(".html"):
+            app.jinja_env.get_template(name)
+    rendering.render("")
+    rendering.plain_text("")
+    fetch(app, "/" + layout.NOT_FOUND_FILE)
 
 
 def _keep_last_version(job, page):
-    """A page that failed keeps the file of the last build, if there is one (and is retried next time)."""
+    """A failed page keeps the last build's file, if any (and is retried next time)."""
     if job.previous is None or not (job.previous / page.file).is_file():
         return None
     workers.link_or_copy(job.previous / page.file, job.folder / page.file)

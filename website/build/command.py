@@ -2,6 +2,7 @@
 import os
 import sys
 import time
+from urllib.parse import urlsplit
 
 import click
 from flask import current_app
@@ -10,6 +11,9 @@ from flask.cli import with_appcontext
 from ..tools.cli import shown_path
 from .builder import BuildError, build
 from .preview import serve
+
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 
 
 def init_app(app):
@@ -54,28 +58,35 @@ def build_command(out, jobs, strict, full):
     build with --strict).
     """
     app = current_app._get_current_object()
+    site = app.config["SITE_URL"]
+    if urlsplit(site).hostname in LOCAL_HOSTS:
+        click.echo(f"warning: SITE_URL is {site}: feeds, the sitemap and canonical links will "
+                   "point there; set SITE_URL to the address the site is served at", err=True)
     progress = Progress(sys.stderr) if sys.stderr.isatty() else None
     try:
         report = build(app, out, jobs=jobs, strict=strict, full=full, progress=progress)
     except BuildError as exc:
         if progress:
             progress.clear()
-        _print_post_errors(getattr(exc, "post_errors", []))
+        _print_errors(exc.post_errors, exc.page_errors)
         raise click.ClickException(f"build stopped, {shown_path(os.path.abspath(out))} "
                                    f"left as it was: {exc}") from None
     if progress:
         progress.clear()
-    _print_post_errors(report.post_errors)
-    for message in report.page_errors:
-        click.echo(f"error: {message}", err=True)
+    _print_errors(report.post_errors, report.page_errors)
+    for message in report.warnings:
+        click.echo(f"warning: {message}", err=True)
     click.echo(f"{report.summary()} -> {out}")
 
 
-def _print_post_errors(errors):
-    for error in sorted(errors, key=lambda e: (e.path, e.line or 0)):
+def _print_errors(post_errors, page_errors):
+    """Bad posts as ``check`` prints them, then pages the app failed to answer."""
+    for error in sorted(post_errors, key=lambda e: (e.path, e.line or 0)):
         where = shown_path(error.path) + (f":{error.line}" if error.line else "")
         field = f"{error.field}: " if error.field else ""
         click.echo(f"{where}: error: {field}{error.message} (skipped)", err=True)
+    for message in page_errors:
+        click.echo(f"error: {message} (its last built version is kept, if any)", err=True)
 
 
 @click.command("preview")

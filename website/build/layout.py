@@ -33,7 +33,7 @@ def file_for(url, html):
 
 
 def folder_indexes(files):
-    """``{copy: original}``: ``x/index.html`` for each page ``x.html`` that sits beside a folder ``x/``."""
+    """``{copy: original}``: ``x/index.html`` for each page ``x.html`` beside a folder ``x/``."""
     folders = set()
     for name in files:
         folders.update(_parents(name))
@@ -64,7 +64,8 @@ def check_collisions(owners):
             other_name, other_url = seen[key]
             where = name if other_name == name else f"{other_name} and {name}"
             raise CollisionError(f"{other_url} and {url} would both be written to {where}; "
-                                 "change one of them (a post's slug: its file name or 'slug' field)")
+                                 "change one of them (a post's slug: its file name or "
+                                 "'slug' field)")
         seen.setdefault(key, (name, url))
     folders = {}
     for name, url in owners:

@@ -42,7 +42,7 @@ class Output:
     def lock(self):
         """Hold the cache folder's lock for this build, or fail at once."""
         self.cache.mkdir(parents=True, exist_ok=True)
-        handle = open(self.cache / "lock", "w")
+        handle = open(self.cache / "lock", "a")     # never truncated: nothing is written
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -57,6 +57,17 @@ class Output:
             self._lock_file = None
 
     # --- folders --------------------------------------------------------
+    def check(self):
+        """Refuse an output path that holds something else than a build.
+
+        :raise OutputError: a file, or a folder with files in it that no build made.
+        """
+        if self.link.is_symlink() or not self.link.exists():
+            return
+        if not self.link.is_dir() or any(self.link.iterdir()):
+            raise OutputError(f"{self.link} exists and was not made by a build; "
+                              "move it away or choose another --out")
+
     def current(self):
         """The folder the site is served from now (a real folder, or the link's target), or None."""
         if self.link.is_symlink():
@@ -73,7 +84,7 @@ class Output:
         return folder
 
     def publish(self, folder):
-        """Point the live link at ``folder`` with one atomic rename; return the folder it replaced."""
+        """Point the live link at ``folder`` in one atomic rename; return the folder replaced."""
         previous = self.current()
         temporary = self.parent / f"{self.prefix}link-{uuid.uuid4().hex[:6]}"
         os.symlink(folder.name, temporary)
@@ -85,8 +96,8 @@ class Output:
         return previous
 
     def _adopt(self, temporary):
-        # A real folder from before: exchange it with the link in one step
-        # where the system can (Linux renameat2), then keep it as a build folder.
+        # An empty folder in the way (see check): exchange it with the link in
+        # one step where the system can (Linux renameat2), then let it go.
         kept = self.parent / f"{self.prefix}previous-{uuid.uuid4().hex[:6]}"
         if _exchange(temporary, self.link):
             os.rename(temporary, kept)
@@ -146,7 +157,7 @@ _AT_FDCWD = -100
 
 
 def _exchange(a, b):
-    """Swap two paths atomically with Linux's ``renameat2(RENAME_EXCHANGE)``; False if unsupported."""
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False if unsupported."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
         renameat2 = libc.renameat2

@@ -39,10 +39,11 @@ class Page:
     fingerprint: str
     cost: int = 1             # posts it shows: big pages start first
     status: int = 200         # what the app must answer (404 for the 404 page)
+    post: str = ""            # the slug of the post, on a post's own page
+    file: str = ""            # where it is written (from the URL)
 
-    @property
-    def file(self):
-        return layout.file_for(self.url, self.html)
+    def __post_init__(self):
+        self.file = layout.file_for(self.url, self.html)
 
 
 def site_fingerprint(app):
@@ -85,17 +86,19 @@ def site_pages(site):
     prefix = site_url()
     pages, seen = [], set()
 
-    def add(url, inputs, html=True, cost=1, status=200):
+    def add(url, inputs, html=True, cost=1, status=200, post=""):
         if url in seen:
             return
         seen.add(url)
         digest = hashlib.sha256(f"{site}\n{url}\n".encode())
         digest.update(repr(inputs).encode())
-        pages.append(Page(url, html, digest.hexdigest(), cost, status))
+        pages.append(Page(url, html, digest.hexdigest(), cost, status, post))
 
     for absolute, _lastmod in public_pages():
         url = absolute[len(prefix):] if absolute.startswith(prefix) else urlsplit(absolute).path
-        add(url, _inputs(url, match, posts), cost=_cost(url, match, posts))
+        endpoint, values = _endpoint(url, match)
+        add(url, _inputs(endpoint, values, posts), cost=_cost(endpoint, values, posts),
+            post=values.get("slug", "") if endpoint == "blog.post" else "")
     add(url_for("feeds.site_feed"), _versions(posts[:_setting("FEED_POSTS")]), html=False)
     for slug, (_name, tagged) in sorted(tag_index(posts).items()):
         add(url_for("feeds.tag_feed", tag=slug), _versions(tagged[:_setting("FEED_POSTS")]),
@@ -125,17 +128,16 @@ def _endpoint(url, match):
         return None, {}
 
 
-def _inputs(url, match, posts):
-    """What the page at ``url`` shows, as data (anything unknown: every post)."""
-    endpoint, values = _endpoint(url, match)
+def _inputs(endpoint, values, posts):
+    """What the page of ``endpoint`` shows, as data (anything unknown: every post)."""
     if endpoint == "blog.home":
         return _versions(posts[:_setting("HOME_POSTS")])
     if endpoint == "blog.index":
         per_page = max(1, _setting("POSTS_PER_PAGE"))
         page = values.get("page", 1)
-        tags = [(slug, name, len(tagged)) for slug, (name, tagged) in tag_index(posts).items()]
-        return (len(posts), sorted(tags),
-                _versions(posts[(page - 1) * per_page:page * per_page]))
+        tags = posts.derived("tag_counts", lambda: sorted(
+            (slug, name, len(tagged)) for slug, (name, tagged) in tag_index(posts).items()))
+        return len(posts), tags, _versions(posts[(page - 1) * per_page:page * per_page])
     if endpoint == "blog.post":
         return _post_inputs(values["slug"], posts)
     if endpoint == "blog.tag":
@@ -159,10 +161,14 @@ def _by_slug(posts, slug):
     return posts[at] if at is not None else None
 
 
-def _cost(url, match, posts):
-    endpoint, values = _endpoint(url, match)
+def _cost(endpoint, values, posts):
+    """Roughly how many posts' worth of work the page is."""
     if endpoint == "blog.tag":
         return len(tag_index(posts).get(values["tag"], ("", []))[1])
-    if endpoint in ("archive.archive", "blog.index") and values.get("page", 1) == 1:
-        return len(posts) // 4
+    if endpoint == "archive.archive":
+        return len(posts) // 4      # a line per post
+    if endpoint == "blog.index":
+        return _setting("POSTS_PER_PAGE")
+    if endpoint == "blog.home":
+        return _setting("HOME_POSTS")
     return 1

@@ -6,6 +6,7 @@ memory, asks the app for its share of the URLs and writes the answers into
 the new build folder itself. A page whose bytes equal the last build's is
 hard-linked from there instead, so it keeps its mtime.
 """
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -18,6 +19,8 @@ from .fetch import fetch
 
 # What the workers need, set by the parent before they are forked.
 _job = None
+# Fewer pages than this (weighted by size) are quicker done than forked for.
+SMALL_JOB = 40
 
 
 @dataclass
@@ -39,6 +42,12 @@ class Result:
     outcome: str
     sha: str = ""
     message: str = ""
+    facts: dict = None     # on a post's page: what listings will show of it (see KEPT)
+
+
+# What a post's own page works out that listings and feeds show again: kept
+# from the first round of workers (post pages) for the second (listings).
+KEPT = ("summary", "reading_minutes", "tag_slugs")
 
 
 def carry_over(job, page):
@@ -88,29 +97,76 @@ def _same_as_before(job, name, sha, body):
 
 
 def _run_batch(indexes):
-    results = [produce(_job, _job.pages[i]) for i in indexes]
+    results = []
+    for i in indexes:
+        page = _job.pages[i]
+        result = produce(_job, page)
+        if page.post:
+            post = _job.app.extensions["posts"].get(page.post)
+            if post is not None:
+                result.facts = {key: post.__dict__[key] for key in KEPT if key in post.__dict__}
+        results.append(result)
     cache = render_cache._active
     if cache is not None:
         cache.flush()
     return results
 
 
+def absorb(app, pages, results):
+    """Give the parent's posts what the workers worked out on their pages (before the next fork).
+
+    :return: ``{post digest: facts}`` of the posts that got something.
+    """
+    by_file = {page.file: page for page in pages}
+    posts = app.extensions["posts"]
+    absorbed = {}
+    for result in results:
+        page = by_file.get(result.file)
+        post = posts.get(page.post) if page is not None and page.post and result.facts else None
+        if post is not None:
+            post.__dict__.update(result.facts)
+            absorbed[post.digest] = result.facts
+    return absorbed
+
+
+def recall(app, cache):
+    """Give the parent's posts the facts a previous build kept for them."""
+    posts = [post for post in app.extensions["posts"].all() if post.digest]
+    found = cache.get_facts(post.digest for post in posts)
+    for post in posts:
+        facts = found.get(post.digest)
+        if facts:
+            for key, value in facts.items():
+                post.__dict__.setdefault(key, value)
+
+
 def run(job, indexes, jobs, on_result):
-    """Produce ``job.pages[i]`` for each of ``indexes`` on ``jobs`` processes; call ``on_result``."""
+    """Produce ``job.pages[i]`` for each of ``indexes`` on ``jobs`` processes.
+
+    :param on_result: called in this process with each :class:`Result`.
+    """
     global _job
     _job = job
     batches = _batches(job, indexes, jobs)
+    small = sum(job.pages[i].cost for i in indexes) < SMALL_JOB
     try:
-        if jobs <= 1 or len(batches) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        if (jobs <= 1 or small or len(batches) <= 1
+                or "fork" not in multiprocessing.get_all_start_methods()):
             for batch in batches:
                 for result in _run_batch(batch):
                     on_result(result)
             return
         context = multiprocessing.get_context("fork")
-        with context.Pool(min(jobs, len(batches))) as pool:
-            for results in pool.imap_unordered(_run_batch, batches):
-                for result in results:
-                    on_result(result)
+        # What the parent holds (every post) is never garbage: keep the
+        # workers' collector from walking it, and its pages from being copied.
+        gc.freeze()
+        try:
+            with context.Pool(min(jobs, len(batches))) as pool:
+                for results in pool.imap_unordered(_run_batch, batches):
+                    for result in results:
+                        on_result(result)
+        finally:
+            gc.unfreeze()
     finally:
         _job = None
 

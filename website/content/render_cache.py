@@ -5,8 +5,8 @@ change is never rendered again, whichever process asks. Without a cache,
 :func:`render` simply renders.
 """
 import hashlib
+import json
 import os
-import pickle
 import sqlite3
 import threading
 from pathlib import Path
@@ -21,13 +21,35 @@ _active = None
 
 def renderer_version():
     """A hash of what decides a body's HTML: the rendering code and library versions."""
-    source = Path(rendering.__file__).read_bytes()
+    here = Path(__file__).parent
+    source = (here / "rendering.py").read_bytes() + (here / "post.py").read_bytes()
     return hashlib.sha256(source + f"{markdown.__version__} {pygments.__version__}".encode()
                           ).hexdigest()[:16]
 
 
+def _dump_rendered(rendered):
+    return json.dumps([rendered.html, rendered.toc, rendered.toc_tokens])
+
+
+def _load_rendered(text):
+    html, toc, tokens = json.loads(text)
+    return rendering.Rendered(html, toc, tokens)
+
+
+def _dump_facts(facts):
+    return json.dumps({key: sorted(value) if isinstance(value, frozenset) else value
+                       for key, value in facts.items()})
+
+
+def _load_facts(text):
+    facts = json.loads(text)
+    if "tag_slugs" in facts:
+        facts["tag_slugs"] = frozenset(facts["tag_slugs"])
+    return facts
+
+
 class RenderCache:
-    """Rendered bodies in an SQLite file, safe to share between processes."""
+    """Rendered bodies in an SQLite file (as JSON), safe to share between processes."""
 
     def __init__(self, path):
         self.path = Path(path)
@@ -43,8 +65,9 @@ class RenderCache:
             connection = sqlite3.connect(self.path, timeout=60)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("CREATE TABLE IF NOT EXISTS bodies "
-                               "(key TEXT PRIMARY KEY, value BLOB)")
+            for table in ("bodies", "facts"):
+                connection.execute(f"CREATE TABLE IF NOT EXISTS {table} "
+                                   "(key TEXT PRIMARY KEY, value TEXT)")
             self._local.connection, self._local.pid = connection, key
         return self._local.connection
 
@@ -60,7 +83,7 @@ class RenderCache:
                 return self._pending[key]
         row = self._connection().execute("SELECT value FROM bodies WHERE key = ?",
                                          (key,)).fetchone()
-        return pickle.loads(row[0]) if row else None
+        return _load_rendered(row[0]) if row else None
 
     def put(self, text, rendered):
         """Keep ``rendered`` for ``text`` (written at the next :meth:`flush`)."""
@@ -76,8 +99,26 @@ class RenderCache:
             with connection:
                 connection.executemany(
                     "INSERT OR REPLACE INTO bodies (key, value) VALUES (?, ?)",
-                    [(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-                     for key, value in pending.items()])
+                    [(key, _dump_rendered(value)) for key, value in pending.items()])
+
+    def get_facts(self, digests):
+        """``{digest: facts}`` kept by :meth:`put_facts` for posts of these file digests."""
+        wanted = {f"{self.version}\0{digest}": digest for digest in digests}
+        found = {}
+        for key, value in self._connection().execute("SELECT key, value FROM facts"):
+            if key in wanted:
+                found[wanted[key]] = _load_facts(value)
+        return found
+
+    def put_facts(self, facts):
+        """Keep ``{digest: facts}``: what a post's listings show (summary, reading time)."""
+        if facts:
+            connection = self._connection()
+            with connection:
+                connection.executemany(
+                    "INSERT OR REPLACE INTO facts (key, value) VALUES (?, ?)",
+                    [(f"{self.version}\0{digest}", _dump_facts(value))
+                     for digest, value in facts.items()])
 
     def prune(self, texts):
         """Forget every body but those of ``texts`` (the current posts)."""
@@ -90,6 +131,7 @@ class RenderCache:
         if stale:
             with connection:
                 connection.executemany("DELETE FROM bodies WHERE key = ?", stale)
+                connection.execute("DELETE FROM facts")     # rebuilt by the next builds
 
     def close(self):
         """Close this process's connection."""

@@ -44,6 +44,24 @@ class _MarkdownInHtml(Preprocessor):
                 + line[match.end():])
 
 
+class _HtmlFormatter(HtmlFormatter):
+    """Pygments' HTML formatter, with its token-to-class tables worked out once per style.
+
+    Code highlighting builds one formatter per code block, and building
+    those tables is most of its cost; the output is the same.
+    """
+
+    _tables = {}
+
+    def _create_stylesheet(self):
+        key = (self.style, self.classprefix)
+        tables = self._tables.get(key)
+        if tables is None:
+            super()._create_stylesheet()
+            tables = self._tables.setdefault(key, (self.ttype2class, self.class2style))
+        self.ttype2class, self.class2style = dict(tables[0]), dict(tables[1])
+
+
 class MarkdownInHtmlExtension(Extension):
     """Registers :class:`_MarkdownInHtml` between fenced code and raw HTML handling."""
 
@@ -65,6 +83,7 @@ _EXTENSION_CONFIGS = {
     "markdown.extensions.codehilite": {
         "css_class": HIGHLIGHT_CLASS,
         "guess_lang": False,
+        "pygments_formatter": _HtmlFormatter,
     },
     "markdown.extensions.toc": {
         "permalink": "#",

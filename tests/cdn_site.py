@@ -3,8 +3,8 @@
 The site is built by ``flask --app website build --strict`` itself, from the
 sample posts, the test post with parentheses in its slug (and the post it
 links to), and posts written here for the awkward cases: a dot, a plus and
-non-ASCII letters in slugs and tags, names ending like files (".js"), tags
-with spaces, and enough posts for several pages of /blog.
+non-ASCII letters in slugs and tags, names ending like files (".js") or
+starting with a dot, tags with spaces, and enough posts for several pages of /blog.
 """
 import os
 import shutil
@@ -23,7 +23,8 @@ EXTRA_POSTS = {
     "release-1.2.md": "title: Release 1.2\ndate: 2025-01-05\n"
                       "tags: open source, release notes\n\nA slug with a dot in it.\n",
     "leaving-node.js.md": "title: Leaving Node.js\ndate: 2025-01-08\n"
-                          "tags: node.js\n\nA slug and a tag that end like file names.\n",
+                          "tags: node.js, .net\n\nA slug and a tag that end like file names,"
+                          " and a tag that starts with a dot.\n",
     "café-au-lait.md": "title: Café au lait\ndate: 2025-01-06\n"
                        "tags: café, open source\n\nA slug outside ASCII.\n",
     "c++-in-(practice).md": "title: C++ in practice\ndate: 2025-01-07\n"
@@ -67,14 +68,9 @@ def build(posts, out):
 
 
 def built_files(folder):
-    """Every file of a build, as ``/``-separated paths relative to it (hidden ones left out)."""
-    files = set()
-    for directory, subdirs, names in os.walk(folder):
-        subdirs[:] = [d for d in subdirs if not d.startswith(".")]
-        for name in names:
-            if not name.startswith("."):
-                files.add(Path(directory, name).relative_to(folder).as_posix())
-    return files
+    """Every file of a build, as ``/``-separated paths relative to it."""
+    return {Path(directory, name).relative_to(folder).as_posix()
+            for directory, _, names in os.walk(folder) for name in names}
 
 
 class _Links(HTMLParser):

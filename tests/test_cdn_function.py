@@ -63,7 +63,7 @@ def test_the_crawl_finds_every_kind_of_url(urls):
     expected = ["/", "/blog", "/blog/page/2", "/blog/page/3", "/blog/archive", "/feed.xml",
                 "/sitemap.xml", "/robots.txt", "/blog/slug-with-(parens)", "/blog/release-1.2",
                 "/blog/caf%C3%A9-au-lait", "/blog/c++-in-(practice)", "/blog/leaving-node.js",
-                "/blog/tag/node.js", "/blog/tag/node.js/feed.xml"]
+                "/blog/tag/node.js", "/blog/tag/node.js/feed.xml", "/blog/tag/.net"]
     assert [url for url in expected if url not in urls] == []
     # "open source": a tag with a space, whichever way its URL spells it
     assert [url for url in urls if re.fullmatch(r"/blog/tag/open(-|%20)source", url)]

@@ -115,9 +115,8 @@ def test_versioned_files_are_those_linked_with_a_version(tmp_path):
     assert publish_plan.versioned_keys(files) == {"static/css/site.css", "code.css"}
 
 
-def test_a_plan_uploads_new_and_changed_deletes_gone_and_skips_hidden(tmp_path):
-    build = write(tmp_path / "build", {**SITE, ".DS_Store": "x", ".cache/manifest.json": "{}",
-                                       "blog.html": "<p>blog, edited</p>"})
+def test_a_plan_uploads_new_and_changed_and_deletes_gone(tmp_path):
+    build = write(tmp_path / "build", {**SITE, "blog.html": "<p>blog, edited</p>"})
     remote = listing({**SITE, "blog/old-post.html": "old"})
     steps, summary = publish_plan.plan(build, remote, max_paths=200)
     uploads = [step for step in steps if step[0] == "upload"]
@@ -128,6 +127,13 @@ def test_a_plan_uploads_new_and_changed_deletes_gone_and_skips_hidden(tmp_path):
                          "/blog/old-post.html"]
     assert [step[0] for step in steps] == ["upload", "delete", "invalidate"]
     assert summary.startswith("0 new, 1 changed, 5 unchanged, 1 to delete, 4 paths")
+
+
+def test_a_page_whose_name_starts_with_a_dot_is_published(tmp_path):
+    build = write(tmp_path, {**SITE, "blog/tag/.net.html": "<p>.net</p>"})
+    steps, _ = publish_plan.plan(build, listing(SITE), 200)
+    assert steps == [["upload", "text/html; charset=utf-8", publish_plan.PAGE_CACHE,
+                      "blog/tag/.net.html"]]
 
 
 def test_a_first_publish_orders_assets_first_and_the_home_page_last(tmp_path):

@@ -60,13 +60,15 @@ class PlanError(Exception):
 
 
 def local_files(build):
-    """``{key: path}`` for every file of the build; hidden files and folders are left out."""
+    """``{key: path}`` for every file of the build.
+
+    All of them: the build writes nothing but the site (its cache lives beside
+    it), and a tag such as ".net" makes a page whose name starts with a dot.
+    """
     files = {}
     for directory, subdirs, names in os.walk(build):
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        subdirs.sort()
         for name in sorted(names):
-            if name.startswith("."):
-                continue
             path = Path(directory, name)
             key = path.relative_to(build).as_posix()
             if UNSAFE_NAME.search(key):

@@ -101,7 +101,7 @@ def internal(link):
 
 
 def site_urls(folder):
-    """Every internal URL the built pages, feeds, sitemap and robots.txt link to, and /robots.txt."""
+    """Every internal URL the built pages, feeds, sitemap and robots.txt link to; /robots.txt."""
     links = ["/robots.txt"]
     for name in built_files(folder):
         path = folder / name

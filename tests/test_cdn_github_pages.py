@@ -1,4 +1,4 @@
-"""The GitHub Pages workflow we ship (deploy/github-pages.yml): its shape, and its scripts run here.
+"""The GitHub Pages workflow we ship (deploy/github-pages.yml): its shape, its scripts run.
 
 The workflow's own shell steps are taken out of the YAML and run with bash:
 the domain-root check on sample Pages URLs, and the build step on test posts

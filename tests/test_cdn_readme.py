@@ -31,7 +31,8 @@ def test_netlify_builds_like_the_pages_workflow():
     text = netlify_toml()
     command = re.search(r'^\s*command = "(.*)"$', text, re.M).group(1)
     workflow = yaml.safe_load((ROOT / "deploy" / "github-pages.yml").read_text())
-    build, = [s for s in workflow["jobs"]["build"]["steps"] if s.get("name", "").startswith("Build")]
+    build, = [s for s in workflow["jobs"]["build"]["steps"]
+              if s.get("name", "").startswith("Build")]
     for line in build["run"].strip().splitlines():
         assert line in command
     assert re.search(r'^\s*publish = "site"$', text, re.M)

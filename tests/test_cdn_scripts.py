@@ -38,7 +38,7 @@ case "$*" in
     echo "Successfully created/updated stack" ;;
   *"cloudformation describe-stacks"*CertificateArn*) echo "$FAKE_ARN" ;;
   *"cloudformation describe-stacks"*BucketName*)
-    [ "$FAKE_STACK" = present ] || { echo "Stack with id website-cdn does not exist" >&2; exit 254; }
+    [ "$FAKE_STACK" = present ] || { echo "Stack website-cdn does not exist" >&2; exit 254; }
     echo website-cdn-sitebucket-1a2b3c ;;
   *"cloudformation describe-stacks"*) echo "|  SiteUrl  |  https://example.com/  |" ;;
   *"s3 rm"* | *"cloudformation delete-stack"* | *"cloudformation wait stack-delete-complete"*) ;;

@@ -145,7 +145,7 @@ def url_path(text):
 
 
 def invalidation_paths(key):
-    """Every cache key CloudFront may hold ``key`` under: as requested, and as the function rewrote it."""
+    """Every cache key CloudFront may hold ``key`` under: as requested, and as rewritten."""
     paths = {url_path("/" + key), url_path("/" + key).replace("+", "%2B")}
     if key.endswith(".html") and key != "404.html" and not key.endswith("/index.html"):
         page = "/" if key == "index.html" else "/" + key[:-len(".html")]
@@ -162,7 +162,8 @@ def plan(build, listing_text, max_paths, pending=()):
     remote = remote_etags(listing_text)
     versioned = versioned_keys(files)
     new = [key for key in files if key not in remote]
-    changed = [key for key in files if key in remote and etag_of(files[key], remote[key]) != remote[key]]
+    changed = [key for key in files
+               if key in remote and etag_of(files[key], remote[key]) != remote[key]]
     gone = sorted(key for key in remote if key not in files)
     groups = {}
     for key in sorted(new + changed, key=lambda k: (upload_rank(k, versioned), k)):

@@ -77,7 +77,10 @@ def test_walking_tag_lists_finds_what_scoring_everything_finds(tmp_path):
     tags = [f"t{n}" for n in range(12)]
     for n in range(300):
         day = dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(400))   # many share a day
-        chosen = ", ".join(rng.sample(tags, rng.randrange(0, 5)))
+        picked = rng.sample(tags, 10 if rng.random() < 0.05 else rng.randrange(0, 5))
+        if rng.random() < 0.5:
+            picked.append("common")
+        chosen = ", ".join(dict.fromkeys(picked))
         series = f"series: s{rng.randrange(6)}\n" if rng.random() < 0.2 else ""
         (tmp_path / f"p{n}.md").write_text(
             f"title: P{n}\ndate: {day}\ntags: {chosen}\n{series}\nB\n")

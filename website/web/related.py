@@ -4,6 +4,7 @@ Posts of the same series are left out: the series box already lists them.
 """
 import heapq
 import logging
+from itertools import combinations
 
 from flask import current_app
 
@@ -30,7 +31,7 @@ def related_to(post, posts, tz, limit=3):
     """
     if isinstance(posts, PostList):
         return posts.derived(("related", post.slug, id(post), limit),
-                             lambda: _related_in_order(post, posts, limit))
+                             lambda: _related_in_order(post, posts, tz, limit))
     return _related_anywhere(post, posts, tz, limit)
 
 
@@ -52,37 +53,84 @@ def _related_anywhere(post, posts, tz, limit):
     return [item[3] for item in scored[:max(0, limit)]]
 
 
-def _related_in_order(post, posts, limit):
-    """The same answer for ``posts`` sorted newest first, walking only the post's tag lists.
+# Posts with more tags than this are scored against every post sharing one.
+MAX_LEVEL_TAGS = 8
+# Up to this many posts sharing a pair of tags, they are simply all scored.
+FEW = 200
 
-    The lists are merged newest first; an unseen post can share at most as
-    many tags as there are lists not yet walked to their end, so the walk
-    stops once ``limit`` posts at least that good are found.
+
+def _related_in_order(post, posts, tz, limit):
+    """The same answer for ``posts`` sorted newest first, without looking at every post.
+
+    Posts sharing two tags or more are few in most blogs: they are the
+    (kept) lists of posts having each pair of the post's tags, and are
+    scored one by one. Where those lists are long (a tag on every post),
+    posts sharing exactly ``n`` tags are found newest first by merging the
+    lists of posts having each ``n``-subset of the tags, from ``n`` = all of
+    them down, stopping once ``limit`` are found. Either way, posts sharing
+    one tag come last, newest first, from the merged lists of each tag.
     """
-    if limit <= 0:
-        return []
     index = tag_index(posts)
-    lists = [index[slug][1] for slug in sorted(post.tag_slugs) if slug in index]
-    tags, series = post.tag_slugs, series_key(post.series)
-    heap = [(posts.index(tagged[0]), n, 0) for n, tagged in enumerate(lists)]
-    heapq.heapify(heap)
-    best, seen, open_lists = [], set(), len(lists)
-    while heap:
-        rank, n, at = heapq.heappop(heap)
-        if at + 1 < len(lists[n]):
-            heapq.heappush(heap, (posts.index(lists[n][at + 1]), n, at + 1))
-        else:
-            open_lists -= 1
-        other = lists[n][at]
-        if rank in seen:
-            continue
-        seen.add(rank)
-        if _is_candidate(post, other, series):
-            best.append((-len(tags & other.tag_slugs), rank, other))
-            best = sorted(best)[:limit]
-        if len(best) == limit and -best[-1][0] >= open_lists:
+    tags = tuple(sorted(slug for slug in post.tag_slugs if slug in index))
+    if limit <= 0 or not tags:
+        return []
+    if len(tags) > MAX_LEVEL_TAGS:
+        union = {id(p): p for slug in tags for p in index[slug][1]}
+        return _related_anywhere(post, union.values(), tz, limit)
+    series = series_key(post.series)
+    pairs = [_having(posts, pair) for pair in combinations(tags, 2)]
+    if sum(map(len, pairs)) <= FEW:
+        sharing = {id(p): p for pair in pairs for p in pair}.values()
+        scored = sorted((-len(post.tag_slugs & other.tag_slugs), posts.index(other), other)
+                        for other in sharing if _is_candidate(post, other, series))
+        chosen = [item[2] for item in scored[:limit]]
+        levels = [1]
+    else:
+        chosen, levels = [], range(len(tags), 0, -1)
+    for level in levels:
+        if len(chosen) >= limit:
             break
-    return [item[2] for item in best]
+        _walk_level(post, posts, tags, level, series, chosen, limit)
+    return chosen
+
+
+def _walk_level(post, posts, tags, level, series, chosen, limit):
+    """Add to ``chosen``, newest first, posts sharing exactly ``level`` tags, up to ``limit``."""
+    seen = set()
+    lists = [_having(posts, subset) for subset in combinations(tags, level)]
+    for other in heapq.merge(*lists, key=posts.index):
+        if id(other) in seen:
+            continue
+        seen.add(id(other))
+        # Posts sharing more were all taken at their own level.
+        if len(post.tag_slugs & other.tag_slugs) == level and _is_candidate(post, other, series):
+            chosen.append(other)
+            if len(chosen) == limit:
+                return
+
+
+def _having(posts, tags):
+    """The posts (newest first) having every one of ``tags`` (a sorted tuple), kept."""
+    if len(tags) == 1:
+        return tag_index(posts)[tags[0]][1]
+    if len(tags) == 2:
+        return posts.derived("tag_pairs", lambda: _pair_index(posts)).get(tags, [])
+
+    def build():
+        narrower = min((_having(posts, tags[:at] + tags[at + 1:]) for at in range(len(tags))),
+                       key=len)
+        wanted = set(tags)
+        return [post for post in narrower if wanted <= post.tag_slugs]
+    return posts.derived(("having", tags), build)
+
+
+def _pair_index(posts):
+    """``{(tag, tag): [posts having both, newest first]}``, in one pass over ``posts``."""
+    pairs = {}
+    for post in posts:
+        for pair in combinations(sorted(post.tag_slugs), 2):
+            pairs.setdefault(pair, []).append(post)
+    return pairs
 
 
 def related_posts(post):

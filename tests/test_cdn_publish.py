@@ -365,3 +365,17 @@ def test_a_publish_cut_short_before_invalidating_is_finished_by_the_next(
     again = publish(aws_env, posts, out, target=target)
     assert "nothing to upload, delete or invalidate" in again.stderr
     assert len(invalidated(cloudfront, target[1])) == 1
+
+
+def test_the_development_site_url_is_never_published(aws_env, target, site, s3):
+    posts, out = site
+    env = {**aws_env, "FLASK_SITE_URL": "http://127.0.0.1:5000"}
+    env_posts = {k: v for k, v in build_env(posts).items() if k != "FLASK_SITE_URL"}
+    result = subprocess.run([str(PUBLISH), "--bucket", target[0], "--distribution-id",
+                             target[1], "--out", str(out)],
+                            env={**env, **{k: v for k, v in env_posts.items()
+                                           if k.startswith("FLASK_")}},
+                            capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode != 0
+    assert "SITE_URL is http://127.0.0.1:5000" in result.stderr
+    assert objects(s3, target[0]) == {}

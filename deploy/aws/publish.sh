@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Publishes the blog to its CDN (the stack made by deploy/aws/provision-cdn.sh):
 #   1. builds the site with `flask --app website build --strict`, so a post
-#      with an error stops the publish before anything is uploaded;
+#      with an error stops the publish before anything is uploaded (and so
+#      does a SITE_URL still at the development address);
 #   2. compares the build with the bucket (each file's MD5 with the object's
 #      ETag) and uploads the new and changed files only, each kind with its
 #      Content-Type and Cache-Control: pages and feeds short (browsers recheck
@@ -158,6 +159,24 @@ find_tools() {
     need_cmd "$PYTHON"
 }
 
+# Feeds, the sitemap and canonical links are built from SITE_URL: a site
+# published with the development address would point its readers there.
+check_site_url() {
+    local url
+    url=$(cd "$ROOT" && "$PYTHON" -c \
+        'from website import create_app; print(create_app().config["SITE_URL"])') ||
+        err "could not read SITE_URL from the app"
+    case $url in
+        http://127.0.0.1* | http://localhost* | https://127.0.0.1* | https://localhost*)
+            if [ "$DRY_RUN" -eq 1 ]; then
+                say "warning: SITE_URL is $url; set it to the site's address before publishing (README, Host on a CDN)"
+            else
+                err "SITE_URL is $url: set it to the site's address (instance/config.py or FLASK_SITE_URL) before publishing"
+            fi
+            ;;
+    esac
+}
+
 # The build runs on a dry run too: the plan is made from it. It only writes
 # the local build folder.
 build_site() {
@@ -296,6 +315,7 @@ main() {
     validate
     find_tools
     aws_base
+    check_site_url
     build_site
     find_targets
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/publish.XXXXXX")

@@ -57,6 +57,8 @@ def _related_anywhere(post, posts, tz, limit):
 MAX_LEVEL_TAGS = 8
 # Up to this many posts sharing a pair of tags, they are simply all scored.
 FEW = 200
+# Lists of posts having a set of tags are kept when made from a longer one.
+KEEP_FROM = 64
 
 
 def _related_in_order(post, posts, tz, limit):
@@ -78,26 +80,48 @@ def _related_in_order(post, posts, tz, limit):
         union = {id(p): p for slug in tags for p in index[slug][1]}
         return _related_anywhere(post, union.values(), tz, limit)
     series = series_key(post.series)
-    pairs = [_having(posts, pair) for pair in combinations(tags, 2)]
+    local = {}
+    pairs = [_having(posts, pair, local) for pair in combinations(tags, 2)]
     if sum(map(len, pairs)) <= FEW:
         sharing = {id(p): p for pair in pairs for p in pair}.values()
         scored = sorted((-len(post.tag_slugs & other.tag_slugs), posts.index(other), other)
                         for other in sharing if _is_candidate(post, other, series))
         chosen = [item[2] for item in scored[:limit]]
-        levels = [1]
+        alive = {1: [(tag,) for tag in tags]}      # only posts sharing one tag are left
     else:
-        chosen, levels = [], range(len(tags), 0, -1)
-    for level in levels:
+        chosen, alive = [], _shared_subsets(post, posts, tags, local)
+    for level in range(max(alive), 0, -1):
         if len(chosen) >= limit:
             break
-        _walk_level(post, posts, tags, level, series, chosen, limit)
+        _walk_level(post, posts, alive[level], level, series, chosen, limit, local)
     return chosen
 
 
-def _walk_level(post, posts, tags, level, series, chosen, limit):
+def _shared_subsets(post, posts, tags, local):
+    """``{size: [subsets of tags that some other post has all of]}``, from size 1 up.
+
+    A set can only be shared if each of its subsets one smaller is, so the
+    sets of each size are only looked at when the smaller ones allow.
+    """
+    def shared(subset):
+        found = _having(posts, subset, local)
+        return len(found) > 1 or (found and found[0] is not post)
+    alive = {1: [(tag,) for tag in tags if shared((tag,))]}
+    size = 1
+    while alive[size] and size < len(tags):
+        smaller = set(alive[size])
+        alive[size + 1] = [
+            subset for subset in combinations(tags, size + 1)
+            if all(subset[:at] + subset[at + 1:] in smaller for at in range(size + 1))
+            and shared(subset)]
+        size += 1
+    return {size: subsets for size, subsets in alive.items() if subsets} or {1: []}
+
+
+def _walk_level(post, posts, subsets, level, series, chosen, limit, local):
     """Add to ``chosen``, newest first, posts sharing exactly ``level`` tags, up to ``limit``."""
     seen = set()
-    lists = [_having(posts, subset) for subset in combinations(tags, level)]
+    lists = [_having(posts, subset, local) for subset in subsets]
     for other in heapq.merge(*lists, key=posts.index):
         if id(other) in seen:
             continue
@@ -109,19 +133,29 @@ def _walk_level(post, posts, tags, level, series, chosen, limit):
                 return
 
 
-def _having(posts, tags):
-    """The posts (newest first) having every one of ``tags`` (a sorted tuple), kept."""
+def _having(posts, tags, local):
+    """The posts (newest first) having every one of ``tags`` (a sorted tuple).
+
+    Single tags and pairs come from indexes kept on ``posts``; a longer set
+    is filtered from its shortest sub-list, and kept on ``posts`` only when
+    that took long (sets of popular tags, shared by many posts), else kept in
+    ``local`` for this one post, so the kept lists stay few.
+    """
     if len(tags) == 1:
         return tag_index(posts)[tags[0]][1]
     if len(tags) == 2:
         return posts.derived("tag_pairs", lambda: _pair_index(posts)).get(tags, [])
+    if tags in local:
+        return local[tags]
+    narrower = min((_having(posts, tags[:at] + tags[at + 1:], local) for at in range(len(tags))),
+                   key=len)
+    wanted = set(tags)
 
     def build():
-        narrower = min((_having(posts, tags[:at] + tags[at + 1:]) for at in range(len(tags))),
-                       key=len)
-        wanted = set(tags)
         return [post for post in narrower if wanted <= post.tag_slugs]
-    return posts.derived(("having", tags), build)
+    found = posts.derived(("having", tags), build) if len(narrower) > KEEP_FROM else build()
+    local[tags] = found
+    return found
 
 
 def _pair_index(posts):

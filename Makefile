@@ -88,3 +88,13 @@ DIR ?= website
 deploy: ## pull, check and reload the site: make deploy HOST=ubuntu@server [DIR=website]
 	@if [ "$(origin HOST)" = file ]; then echo "usage: make deploy HOST=user@server [DIR=website]" >&2; exit 2; fi
 	$(SSH) $(HOST) '$(DIR)/deploy/update.sh'
+
+# The CDN (README, "Host on a CDN"): build with --strict, then upload what
+# changed to the bucket of the stack made by deploy/aws/provision-cdn.sh.
+ARGS ?=
+.PHONY: publish cdn-template
+publish: venv ## publish to S3 + CloudFront: make publish [ARGS="--dry-run --stack-name NAME --region REGION"]
+	deploy/aws/publish.sh $(ARGS)
+
+cdn-template: ## after editing deploy/aws/cdn-function.js: paste it into deploy/aws/cdn.yaml
+	$(PYTHON) deploy/aws/embed_function.py

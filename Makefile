@@ -51,7 +51,7 @@ build: venv ## write the whole site as static files into build/
 preview: venv ## serve build/ on http://127.0.0.1:8000 as a static host would
 	$(BIN)/flask --app website preview --out $(OUT) --host $(HOST) --port $(or $(PREVIEW_PORT),8000)
 
-bench-build: venv ## time full, no-change and one-edit builds on 1,000 and 10,000 posts
+bench-build: venv ## time full, no-change and one-edit builds on 1,000 and 10,000 posts, beside Pelican
 	$(BIN)/python benchmarks/build.py
 
 .PHONY: screenshots

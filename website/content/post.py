@@ -1,17 +1,26 @@
 """A post: metadata, Markdown body, and HTML rendered once, when first needed."""
+<<<<<<< HEAD
 import logging
+=======
+import hashlib
+>>>>>>> issue-11
 import math
 import re
 import threading
 from functools import cached_property
 from pathlib import Path
 
+<<<<<<< HEAD
 from . import front_matter, metadata, rendering
 from .errors import PostError, RenderError
 from .md_blocks import NestingError
 from .render_limits import LimitError
 
 logger = logging.getLogger(__name__)
+=======
+from . import front_matter, metadata, render_cache, rendering
+from .errors import PostError
+>>>>>>> issue-11
 
 WORDS_PER_MINUTE = 220
 MAX_FILE_BYTES = 4 * 1024 * 1024    # a long post is a few dozen kilobytes
@@ -27,8 +36,10 @@ def tag_slug(tag):
 class Post:
     """One Markdown file, read and checked. Build with :meth:`from_file`."""
 
-    def __init__(self, path, meta, body, body_line=1, mtime_ns=0):
+    def __init__(self, path, meta, body, body_line=1, mtime_ns=0, digest=""):
         self.path = Path(path)
+        # Changes whenever the file's name or bytes do (the static build's fingerprints).
+        self.digest = digest
         self.meta = meta
         self.body = body
         self.body_line = body_line
@@ -59,6 +70,7 @@ class Post:
             raise PostError(path, f"is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
                                   "save it as UTF-8", line=line) from exc
         header = front_matter.split(text.replace("\r\n", "\n"), path)
+<<<<<<< HEAD
         try:
             meta = metadata.normalise(header.fields, path, header.lines)
         except PostError as exc:
@@ -67,6 +79,11 @@ class Post:
             exc.slug = slug.strip() if isinstance(slug, str) and slug.strip() else None
             raise
         return cls(path, meta, header.body, header.body_line, mtime_ns)
+=======
+        meta = metadata.normalise(header.fields, path, header.lines)
+        digest = hashlib.sha1(path.name.encode() + b"\0" + data).hexdigest()
+        return cls(path, meta, header.body, header.body_line, mtime_ns, digest)
+>>>>>>> issue-11
 
     def __repr__(self):
         return f"<Post {self.slug!r} {self.date:%Y-%m-%d}>"
@@ -157,7 +174,11 @@ class Post:
             with _render_lock:
                 cached = self.__dict__.get("_rendered")
                 if cached is None:
+<<<<<<< HEAD
                     cached = self._render()
+=======
+                    cached = render_cache.render(self.body)
+>>>>>>> issue-11
                     self.__dict__["_rendered"] = cached
         return cached
 

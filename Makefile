@@ -5,15 +5,11 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-<<<<<<< HEAD
-.PHONY: run test test-pythons bench bench-posts bench-search venv dev-venv system-deps clean
+.PHONY: run test test-pythons bench bench-posts bench-search bench-build build preview venv dev-venv system-deps clean
 
 # The settings files restart the dev server when they are created or edited
 # (watchdog sees new files; the instance folder must exist to be watched).
 SETTINGS_FILES := site.yaml:instance/config.py
-=======
-.PHONY: run test test-pythons bench bench-build build preview venv dev-venv system-deps clean
->>>>>>> issue-11
 
 run: venv ## start the dev server on http://127.0.0.1:5000
 	@mkdir -p instance
@@ -42,10 +38,9 @@ bench: bench-posts bench-search ## every benchmark below
 bench-posts: venv ## time startup, rendering, cached views and the freshness check
 	$(BIN)/python benchmarks/posts.py
 
-<<<<<<< HEAD
 bench-search: venv ## time the search index (build, updates) and /search at 10,000 posts
 	$(BIN)/python benchmarks/search.py
-=======
+
 # The static site: build/ (a link to the latest complete build), previewed
 # locally with the URLs static hosts give it.
 OUT ?= build
@@ -57,7 +52,6 @@ preview: venv ## serve build/ on http://127.0.0.1:8000 as a static host would
 
 bench-build: venv ## time full, no-change and one-edit builds on 1,000 and 10,000 posts
 	$(BIN)/python benchmarks/build.py
->>>>>>> issue-11
 
 .PHONY: screenshots
 screenshots: dev-venv system-deps ## regenerate the README's screenshots in docs/screenshots/

@@ -1,26 +1,18 @@
 """A post: metadata, Markdown body, and HTML rendered once, when first needed."""
-<<<<<<< HEAD
-import logging
-=======
 import hashlib
->>>>>>> issue-11
+import logging
 import math
 import re
 import threading
 from functools import cached_property
 from pathlib import Path
 
-<<<<<<< HEAD
-from . import front_matter, metadata, rendering
+from . import front_matter, metadata, render_cache, rendering
 from .errors import PostError, RenderError
 from .md_blocks import NestingError
 from .render_limits import LimitError
 
 logger = logging.getLogger(__name__)
-=======
-from . import front_matter, metadata, render_cache, rendering
-from .errors import PostError
->>>>>>> issue-11
 
 WORDS_PER_MINUTE = 220
 MAX_FILE_BYTES = 4 * 1024 * 1024    # a long post is a few dozen kilobytes
@@ -70,7 +62,6 @@ class Post:
             raise PostError(path, f"is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
                                   "save it as UTF-8", line=line) from exc
         header = front_matter.split(text.replace("\r\n", "\n"), path)
-<<<<<<< HEAD
         try:
             meta = metadata.normalise(header.fields, path, header.lines)
         except PostError as exc:
@@ -78,12 +69,8 @@ class Post:
             slug = header.fields.get("slug")
             exc.slug = slug.strip() if isinstance(slug, str) and slug.strip() else None
             raise
-        return cls(path, meta, header.body, header.body_line, mtime_ns)
-=======
-        meta = metadata.normalise(header.fields, path, header.lines)
         digest = hashlib.sha1(path.name.encode() + b"\0" + data).hexdigest()
         return cls(path, meta, header.body, header.body_line, mtime_ns, digest)
->>>>>>> issue-11
 
     def __repr__(self):
         return f"<Post {self.slug!r} {self.date:%Y-%m-%d}>"
@@ -174,11 +161,7 @@ class Post:
             with _render_lock:
                 cached = self.__dict__.get("_rendered")
                 if cached is None:
-<<<<<<< HEAD
                     cached = self._render()
-=======
-                    cached = render_cache.render(self.body)
->>>>>>> issue-11
                     self.__dict__["_rendered"] = cached
         return cached
 
@@ -186,7 +169,7 @@ class Post:
         # Whatever goes wrong belongs to this post alone: it is kept, logged
         # once (per version of the file) and reported, never raised elsewhere.
         try:
-            return rendering.render(self.body)
+            return render_cache.render(self.body)
         except RecursionError:
             error = self._render_error("lists or quotes are nested too deeply to render")
         except (LimitError, NestingError) as exc:

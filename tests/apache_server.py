@@ -284,7 +284,8 @@ Listen 127.0.0.1:{self.tls_port}
             if fatal:
                 raise RuntimeError(f"Apache can't serve the site (error log):\n" + "\n".join(fatal[-10:]))
             try:
-                status = self.request(path, retry=False, timeout=max(1, deadline - time.monotonic())).status
+                status = self.request(path, retry=False, tls=bool(self.tls_port),
+                                      timeout=max(1, deadline - time.monotonic())).status
                 if good(status):
                     return
             except OSError:

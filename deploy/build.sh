@@ -19,6 +19,8 @@
 # <project>/.build-cache/deploy.lock, as deploy/update.sh does while it
 # switches versions.
 set -euo pipefail
+# The build is public: readable by Apache whatever the login umask.
+umask 022
 
 PROJECT_DIR=""
 VENV_DIR=""

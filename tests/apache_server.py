@@ -182,7 +182,9 @@ class ApacheServer:
             VHOST_CONF=vhost_conf))
         shutil.copy(APACHE_DIR / "website-hardening.conf", site / "website-hardening.conf")
         modules = "\n".join(f"LoadModule {m}_module {MODULES_DIR}/mod_{m}.so" for m in MODULES
-                            + [m for m in OPTIONAL_MODULES if (MODULES_DIR / f"mod_{m}.so").exists()])
+                            + [m for m in OPTIONAL_MODULES if (MODULES_DIR / f"mod_{m}.so").exists()]
+                            # setup.sh --tls enables HTTP/2; the site's config turns it on.
+                            + (["http2"] if self.tls_port else []))
         identity = f"User {self.user}\nGroup {self.group}" if os.geteuid() == 0 else ""
         root = self.root
         (root / "conf" / "httpd.conf").write_text(f"""\

@@ -404,6 +404,25 @@ def test_https_apex_serves_the_site(tls_server):
     assert tls_server.request("/.well-known/acme-challenge/t").status == 404   # not redirected
 
 
+def test_https_speaks_http2(tls_server):
+    import socket
+    import ssl
+    context = ssl.create_default_context(cafile=str(tls_server.root / "site" / "tls.crt"))
+    context.check_hostname = False
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    with socket.create_connection(("127.0.0.1", tls_server.tls_port), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname=apache_server.DOMAIN) as conn:
+            assert conn.selected_alpn_protocol() == "h2"
+    curl = shutil.which("curl")
+    if curl:   # a whole request over HTTP/2, served from the build
+        out = subprocess.run([curl, "-s", "--http2", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
+                              "--cacert", str(tls_server.root / "site" / "tls.crt"), "--resolve",
+                              f"{apache_server.DOMAIN}:{tls_server.tls_port}:127.0.0.1",
+                              f"https://{apache_server.DOMAIN}:{tls_server.tls_port}/blog"],
+                             capture_output=True, text=True)
+        assert out.stdout == "2 200", out.stdout + out.stderr
+
+
 def wait_for(server, path, predicate, timeout=20):
     deadline = time.monotonic() + timeout
     while True:

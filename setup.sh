@@ -33,7 +33,6 @@ readonly TLS_PACKAGES=(certbot python3-certbot-apache)
 readonly APACHE_MODULES=(wsgi headers filter deflate alias mime rewrite env authz_core authz_host)
 # Enabled when this Apache has them: brotli for clients that take it.
 readonly OPTIONAL_MODULES=(brotli)
-readonly TIMER_UNITS=(website-build.service website-build.timer)
 readonly CRON_FILE=/etc/cron.d/website-build
 readonly SYSTEM_PYTHON=/usr/bin/python3
 readonly APACHE_ETC=/etc/apache2
@@ -427,12 +426,11 @@ build_site() {
 
 # The build every minute, as the owner: a systemd timer, or a cron entry.
 install_timer() {
-    local render="$PROJECT_DIR/deploy/apache/render.sh" dir="$PROJECT_DIR/deploy/timer" unit
+    local render="$PROJECT_DIR/deploy/apache/render.sh" dir="$PROJECT_DIR/deploy/timer"
     if have_systemd; then
-        for unit in "${TIMER_UNITS[@]}"; do
-            install_timer_file "/etc/systemd/system/$unit" \
-                "$("$render" "$dir/$unit.in" "USER=$OWNER" "PROJECT_DIR=$PROJECT_DIR")"
-        done
+        install_timer_file /etc/systemd/system/website-build.service \
+            "$("$render" "$dir/website-build.service.in" "USER=$OWNER" "PROJECT_DIR=$PROJECT_DIR")"
+        install_timer_file /etc/systemd/system/website-build.timer "$("$render" "$dir/website-build.timer.in")"
         if $TIMER_CHANGED; then run systemctl daemon-reload; fi
         if ! systemctl is-enabled --quiet website-build.timer 2>/dev/null \
                 || ! systemctl is-active --quiet website-build.timer 2>/dev/null; then

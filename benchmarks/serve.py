@@ -113,10 +113,10 @@ def prepare(base):
 
 
 
-def no_op_cost(project):
-    """CPU time (user + system, children included) of a timer run that finds nothing to do."""
+def no_op_cost(project, *args):
+    """CPU time (user + system, children included) of a build run that finds nothing to do."""
     before = os.times()
-    subprocess.run([str(project / "deploy" / "build.sh"), "--quiet"], check=True)
+    subprocess.run([str(project / "deploy" / "build.sh"), "--quiet", *args], check=True)
     after = os.times()
     cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
     return cpu, after.elapsed - before.elapsed
@@ -260,8 +260,12 @@ def main():
     server = None
     try:
         project, venv, url = prepare(base)
+        cpu, wall = no_op_cost(project, "--if-changed")
+        print(f"timer run with nothing to do, {POSTS} posts (build.sh --quiet --if-changed): "
+              f"{cpu * 1000:.0f} ms CPU, {wall:.2f} s wall")
         cpu, wall = no_op_cost(project)
-        print(f"timer run with nothing to do, {POSTS} posts: {cpu * 1000:.0f} ms CPU, {wall:.2f} s wall")
+        print(f"the same forced through the build (build.sh --quiet, nothing written): "
+              f"{cpu * 1000:.0f} ms CPU, {wall:.2f} s wall")
         server = ApacheServer(base / "apache", project, venv).start()
         print(f"Apache on 127.0.0.1:{server.port}; post page {url}; {load()}")
         for _ in range(2):    # warm the daemon and the page cache
@@ -283,6 +287,9 @@ def main():
         print(f"   {run['requests']} requests, {run['rps']:.0f} req/s, p50 {run['p50']:.2f} ms, "
               f"p99 {run['p99']:.2f} ms, {run['errors']} errors, {run['non2xx']} non-2xx"
               f"   (target p99 < 50 ms, 0 errors, 0 non-2xx: {verdict(ok)})")
+        if run["errors"]:
+            print("   wrk: " + " ".join(line.strip() for line in run["raw"].splitlines()
+                                        if "Socket errors" in line))
         print(f"   {load()}")
 
         print(f"\n3. the WSGI daemon killed (kill -9) half-way through {long_run // 2 * 2} s of load "

@@ -11,6 +11,11 @@
 #                   build/ (deploy/update.sh builds a new version before it
 #                   goes live this way)
 #   --locked        the caller already holds the lock (deploy/update.sh)
+#   --if-changed    skip the build when nothing it reads changed since the
+#                   last one and no post is dated from yesterday on (the
+#                   timer's runs: a minute with nothing new costs a find and
+#                   a grep, not a start of the app); it still builds at least
+#                   once an hour
 #
 # The timer installed by setup.sh runs it every minute as the project's owner:
 # an incremental build that writes only what changed (nothing, most minutes),
@@ -29,6 +34,7 @@ STRICT=()
 WAIT=0
 QUIET=false
 LOCKED=false
+IF_CHANGED=false
 
 say() { $QUIET || printf 'build: %s\n' "$*"; }
 err() { printf 'build: error: %s\n' "$*" >&2; exit 1; }
@@ -42,6 +48,7 @@ parse_args() {
             --strict) STRICT=(--strict); shift ;;
             --quiet) QUIET=true; shift ;;
             --locked) LOCKED=true; shift ;;
+            --if-changed) IF_CHANGED=true; shift ;;
             --wait) [ $# -ge 2 ] || err "--wait needs seconds"; WAIT=$2; shift 2 ;;
             --venv) [ $# -ge 2 ] || err "--venv needs a folder"; VENV_DIR=$2; shift 2 ;;
             --code) [ $# -ge 2 ] || err "--code needs a folder"; CODE_DIR=$2; shift 2 ;;
@@ -74,6 +81,23 @@ build() {
     fi
 }
 
+# Whether the last build may be out of date: a file it reads is newer than
+# its stamp, the stamp is an hour old, or a post is dated yesterday or later
+# (a scheduled post comes due on its own, without any file changing).
+needs_build() {
+    local stamp="$PROJECT_DIR/.build-cache/deploy.stamp" since dates
+    [ -f "$stamp" ] && [ -L "$PROJECT_DIR/build" ] || return 0
+    [ -n "$(find "$stamp" -mmin +60)" ] && return 0
+    [ -n "$(cd "$PROJECT_DIR" && find posts templates static website site.yaml instance \
+        -newer "$stamp" -print -quit 2>/dev/null)" ] && return 0
+    since=$(date -u -d yesterday +%Y-%m-%d)
+    dates=$(grep -h -m1 -E '^[[:space:]]*date[[:space:]]*:' "$PROJECT_DIR"/posts/*.md 2>/dev/null \
+        | grep -oE '[0-9]{4}-[0-9]{2}-[0-9]{2}' || true)
+    [ -n "$dates" ] && [ "$(printf '%s\n' "$dates" | sort | tail -n1)" \> "$since" ] && return 0
+    [ -n "$dates" ] && [ "$(printf '%s\n' "$dates" | sort | tail -n1)" = "$since" ] && return 0
+    return 1
+}
+
 main() {
     PROJECT_DIR=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
     parse_args "$@"
@@ -90,7 +114,12 @@ main() {
             return 0
         fi
     fi
+    if $IF_CHANGED && [ "$CODE_DIR" = "$PROJECT_DIR" ] && ! needs_build; then
+        return 0
+    fi
+    touch "$PROJECT_DIR/.build-cache/deploy.stamp.next"
     build
+    mv -f "$PROJECT_DIR/.build-cache/deploy.stamp.next" "$PROJECT_DIR/.build-cache/deploy.stamp"
 }
 
 main "$@"

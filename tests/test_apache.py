@@ -519,12 +519,12 @@ def test_an_edit_on_the_server_and_a_scheduled_post_appear_with_the_next_build(d
     try:
         post.write_text(original.replace("Nothing to see.", "Edited on the server."))
         scheduled.write_text(f"---\ntitle: Scheduled\ndate: {date}\n---\n\nLater.\n")
-        assert run_build(clone, "--quiet").returncode == 0
+        assert run_build(clone, "--quiet", "--if-changed").returncode == 0
         assert "Edited on the server." in server.request("/blog/another-post").text
         assert server.handler_of("/blog/another-post") == "-"
         assert server.request("/blog/scheduled").status == 404
         time.sleep(max(0, due + 1 - time.time()))
-        quiet = run_build(clone, "--quiet")
+        quiet = run_build(clone, "--quiet", "--if-changed")
         assert quiet.returncode == 0 and quiet.stdout == "", quiet.stdout + quiet.stderr
         assert "Later." in server.request("/blog/scheduled").text
         assert server.handler_of("/blog/scheduled") == "-"
@@ -543,6 +543,24 @@ def test_an_edit_on_the_server_and_a_scheduled_post_appear_with_the_next_build(d
         scheduled.unlink(missing_ok=True)
         assert run_build(clone).returncode == 0
     assert server.request("/blog/scheduled").status == 404
+
+
+def test_the_timer_skips_a_minute_with_nothing_new(deployment):
+    server, _, clone = deployment
+    stamp = clone / ".build-cache" / "deploy.stamp"
+    assert run_build(clone).returncode == 0
+    built = (clone / "build").resolve()
+    before = stamp.stat().st_mtime_ns
+    time.sleep(0.05)
+    skipped = run_build(clone, "--quiet", "--if-changed")
+    assert skipped.returncode == 0 and skipped.stdout == skipped.stderr == ""
+    assert stamp.stat().st_mtime_ns == before      # no build ran
+    # A file the build reads, touched: the next run builds.
+    (clone / "site.yaml").touch()
+    assert run_build(clone, "--quiet", "--if-changed").returncode == 0
+    assert stamp.stat().st_mtime_ns != before
+    assert (clone / "build").resolve() == built     # same bytes: nothing rewritten
+    assert server.request("/").status == 200
 
 
 def test_failed_check_leaves_the_site_untouched(deployment):

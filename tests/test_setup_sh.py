@@ -402,7 +402,7 @@ def test_the_timer_publishes_a_scheduled_post_within_a_minute(served):
         assert sh("systemctl", "is-active", "website-build.timer", check=False).stdout.strip() == "active"
     else:
         entry = CRON_FILE.read_text()
-        assert f"* * * * * {USER} {project}/deploy/build.sh --quiet" in entry
+        assert f"* * * * * {USER} {project}/deploy/build.sh --quiet --if-changed" in entry
         assert sh("pidof", "cron", check=False).stdout.strip(), "cron is not running"
     post = project / "posts" / "timer-scheduled.md"
     due = time.time() + 5

@@ -26,7 +26,7 @@ def test_systemd_units_verify(tmp_path):
     problems = [line for line in (result.stdout + result.stderr).splitlines()
                 if "website-build" in line]
     assert result.returncode == 0 and not problems, result.stdout + result.stderr
-    assert f"ExecStart={REPO}/deploy/build.sh --quiet" in service.read_text()
+    assert f"ExecStart={REPO}/deploy/build.sh --quiet --if-changed" in service.read_text()
     assert "OnCalendar=*-*-* *:*:00" in timer.read_text()
     calendar = subprocess.run(["systemd-analyze", "calendar", "--iterations=2", "*-*-* *:*:00"],
                               capture_output=True, text=True)
@@ -37,5 +37,5 @@ def test_cron_entry_runs_the_build_every_minute_as_the_owner(tmp_path):
     lines = [line for line in rendered("website-build.cron", tmp_path).read_text().splitlines()
              if line and not line.startswith("#")]
     job = [line for line in lines if not line.split("=")[0].isupper()]
-    assert job == [f"* * * * * root {REPO}/deploy/build.sh --quiet 2>&1 | logger -t website-build"]
+    assert job == [f"* * * * * root {REPO}/deploy/build.sh --quiet --if-changed 2>&1 | logger -t website-build"]
     assert "PATH=/usr/bin:/bin" in lines

@@ -89,7 +89,7 @@ needs_build() {
     [ -f "$stamp" ] && [ -L "$PROJECT_DIR/build" ] || return 0
     [ -n "$(find "$stamp" -mmin +60)" ] && return 0
     [ -n "$(cd "$PROJECT_DIR" && find posts templates static website site.yaml instance \
-        -newer "$stamp" -print -quit 2>/dev/null)" ] && return 0
+        -name __pycache__ -prune -o -newer "$stamp" -print -quit 2>/dev/null)" ] && return 0
     since=$(date -u -d yesterday +%Y-%m-%d)
     dates=$(grep -h -m1 -E '^[[:space:]]*date[[:space:]]*:' "$PROJECT_DIR"/posts/*.md 2>/dev/null \
         | grep -oE '[0-9]{4}-[0-9]{2}-[0-9]{2}' || true)

@@ -220,6 +220,8 @@ install_packages() {
     if $TLS; then wanted+=("${TLS_PACKAGES[@]}"); fi
     # The build timer: systemd's, or cron where systemd does not run the machine.
     have_systemd || wanted+=(cron)
+    # Brotli copies of the built pages, for Apache's mod_brotli to send.
+    [ -e "$APACHE_ETC/mods-available/brotli.load" ] && wanted+=(brotli)
     for pkg in "${wanted[@]}"; do dpkg_installed "$pkg" || missing+=("$pkg"); done
     [ ${#missing[@]} -gt 0 ] || return 0
     say "installing ${missing[*]}"

@@ -3,32 +3,45 @@
 Usage: python3 deploy/precompress.py BUILD
 
 BUILD is the build's link (or folder); the folder it points to now gets
-``x.gz`` (and ``x.br``) beside each ``x.html``, ``.xml``, ``.txt``, ``.css``,
+``x.gz`` and ``x.br`` beside each ``x.html``, ``.xml``, ``.txt``, ``.css``,
 ``.js``, ``.json`` and ``.svg`` file, so Apache sends the compressed bytes as
 they are instead of compressing each answer again. A copy has its file's
 modification time: one that does not is stale and is written again. A file
 the build carried over unchanged (a hard link to the previous build's) takes
 the previous build's copies as hard links too, so a run that finds nothing
 new compresses nothing. Each copy appears whole (written aside, then
-renamed), and only when it is smaller than the file. Standard library only
-(brotli is optional): it runs with any python3.
+renamed), and only when it is smaller than the file. Standard library only:
+brotli copies come from the brotli module when the venv has it, else from
+the ``brotli`` command (setup.sh installs it where Apache has mod_brotli).
 """
 import gzip
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 try:
     import brotli
-except ImportError:     # gzip alone; Apache then never looks for .br
+except ImportError:     # the brotli command (Debian's "brotli"), else gzip alone
     brotli = None
 
 TEXT_SUFFIXES = {".html", ".xml", ".txt", ".css", ".js", ".json", ".svg"}
 MIN_SIZE = 256          # smaller files gain nothing worth a second file
+BROTLI_COMMAND = shutil.which("brotli")
+
+
+def _brotli_command(data):
+    return subprocess.run([BROTLI_COMMAND, "--quality=11", "--stdout", "-"], input=data,
+                          capture_output=True, check=True).stdout
+
+
 ENCODINGS = {".gz": lambda data: gzip.compress(data, compresslevel=9, mtime=0)}
 if brotli is not None:
     ENCODINGS[".br"] = lambda data: brotli.compress(data, quality=11)
+elif BROTLI_COMMAND:
+    ENCODINGS[".br"] = _brotli_command
 
 
 def text_files(folder):

@@ -220,6 +220,14 @@ def test_precompressed_copies_with_their_encoding(deployment, path, text, name):
     assert response.getheader("Content-Type") == server.request(path).getheader("Content-Type")
     refused = server.request(path, headers={"Accept-Encoding": "gzip;q=0, identity"})
     assert refused.getheader("Content-Encoding") is None and refused.body == plain
+    if len(plain) >= 256 and shutil.which("brotli"):
+        brotli = server.request(path, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert brotli.getheader("Content-Encoding") == "br"
+        assert brotli.body == (clone / "build" / (name + ".br")).read_bytes()
+        unpacked = subprocess.run(["brotli", "--decompress", "--stdout", "-"], input=brotli.body,
+                                  capture_output=True, check=True).stdout
+        assert unpacked == plain
+        assert "Accept-Encoding" in brotli.getheader("Vary")
 
 
 @pytest.mark.parametrize("path", ["/blog/served-by-mod-wsgi", "/feed.xml", "/sitemap.xml",

@@ -274,6 +274,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="shorter runs (not the targets' 30 s)")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)     # figures as they come, also into a file
     if WRK is None:
         sys.exit("wrk is needed: run tests/system-deps.sh (make bench-serve does)")
     missing = apache_server.missing_tools()

@@ -280,7 +280,7 @@ def main():
     missing = apache_server.missing_tools()
     if missing:
         sys.exit(f"needs {', '.join(missing)}: run tests/system-deps.sh")
-    seconds, rounds, long_run = (3, 1, 8) if args.quick else (5, 3, 30)
+    seconds, rounds, long_run = (3, 1, 8) if args.quick else (5, 5, 30)
     base = Path(tempfile.mkdtemp(prefix="website-bench-serve-"))
     base.chmod(0o755)
     server = None
@@ -335,7 +335,8 @@ def main():
               "   app NOT answering again within 20 s", f"  (target < 2 s: {verdict(after is not None and after < 2)})")
         print(f"   a request made at the kill waited {recovered.get('first') or 0:.2f} s for its answer; "
               f"probe answers other than 200: {recovered.get('probe_failures')}; wrk's slowest: "
-              + " ".join(line.split()[3] for line in result["raw"].splitlines() if line.strip().startswith("Latency")))
+              + " ".join(line.split()[3] for line in result["raw"].splitlines()
+                       if line.split()[:1] == ["Latency"] and "Distribution" not in line))
         app_only = wrk_app_only_kill(server, base, long_run // 2 * 2)
         print(f"   app URLs only, same kill: {app_only}")
         print(f"   {load()}")

@@ -155,6 +155,7 @@ class ApacheServer:
         self.tls_port = free_port() if tls else None
         self.user, self.group = run_identity()
         self.process = None
+        self._log_marks = {}
         for sub in ("conf", "site", "logs", "run", "sites-enabled", "www/html"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         self.root.chmod(0o755)
@@ -313,6 +314,11 @@ Listen 127.0.0.1:{self.tls_port}
                 method="GET"):
         """GET ``path`` exactly as written (no client-side normalisation); ``tls``: over HTTPS."""
         attempts = 3 if retry else 1
+        # Where the access log ends now: handler_of() reads this request's line after it.
+        try:
+            self._log_marks[path] = self.access_log.stat().st_size
+        except FileNotFoundError:
+            self._log_marks[path] = 0
         for attempt in range(attempts):
             if tls:
                 context = ssl.create_default_context(cafile=str(self.root / "site" / "tls.crt"))
@@ -341,12 +347,17 @@ Listen 127.0.0.1:{self.tls_port}
     def handler_of(self, path, timeout=5):
         """The handler that answered the latest GET of ``path``, from the access log.
 
-        Apache logs a request just after answering it, so wait for the line.
+        Apache logs a request just after answering it, so wait for the line
+        (only lines written since that request was sent count).
         """
         deadline = time.monotonic() + timeout
+        mark = self._log_marks.get(path, 0)
         while True:
             found = None
-            for line in self.access_log.read_text().splitlines():
+            with open(self.access_log, "rb") as log:
+                log.seek(mark)
+                lines = log.read().decode(errors="replace").splitlines()
+            for line in lines:
                 match = re.search(r'"GET (\S+) HTTP/[\d.]+" \d+ handler=(\S+)', line)
                 if match and match.group(1) == path:
                     found = match.group(2)

@@ -95,6 +95,10 @@ def deployment():
         (origin / "posts").mkdir()
         (origin / "posts" / "served-by-mod-wsgi.md").write_text(POST.format(edition="first"))
         (origin / "posts" / "another-post.md").write_text(OTHER_POST)
+        (origin / "posts" / "notes-(part-2).md").write_text(
+            "---\ntitle: Notes, part 2\ndate: 2025-12-01\n---\n\nPart two, with parentheses.\n")
+        (origin / "posts" / "café-crème.md").write_text(
+            "---\ntitle: Café crème\ndate: 2025-12-02\n---\n\nAccents in the address.\n")
         (origin / "static" / ".secret").write_text("dotfile\n")
         git(origin, "init", "--quiet", "--initial-branch=main")
         git(origin, "add", "--all")
@@ -142,6 +146,9 @@ BUILT = [
     ("/sitemap.xml", "/blog/served-by-mod-wsgi", "sitemap.xml"),
     ("/robots.txt", "Sitemap:", "robots.txt"),
     ("/static/css/site.css", "", "static/css/site.css"),
+    ("/blog/notes-(part-2)", "Part two", "blog/notes-(part-2).html"),
+    ("/blog/notes-%28part-2%29", "Part two", "blog/notes-(part-2).html"),
+    ("/blog/caf%C3%A9-cr%C3%A8me", "Accents in the address", "blog/café-crème.html"),
 ]
 # Answered by the app whatever the build holds: queries, /search, 404s, the
 # build's own extra names.

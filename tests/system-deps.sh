@@ -3,7 +3,8 @@
 # Apache + mod_wsgi (and openssl, for the HTTPS test), Debian's chromium, a
 # linter for the scripts (shellcheck), python3-venv, git, wrk and curl (make
 # bench-serve, the HTTP/2 test), brotli (pre-compressed pages), Node.js and npm
-# (unless a node is already on PATH), and the pinned npm packages from
+# (unless a node is already on PATH; Node runs Lighthouse and the CloudFront
+# Function's test), and the pinned npm packages from
 # package.json (Lighthouse).
 # Usage: tests/system-deps.sh        (run by `make test`)
 set -euo pipefail

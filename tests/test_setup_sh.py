@@ -132,7 +132,21 @@ def project():
         cron = sh("pidof", "cron", check=False).stdout.split()
         if cron and not cron_was_running:      # setup.sh started it for the timer
             sh("kill", *cron, check=False)
-        sh("userdel", "-r", USER, check=False)
+        remove_user()
+
+
+def remove_user(timeout=30):
+    """Delete the throwaway user, once the builds the timer started as it are done."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        left = sh("ps", "-o", "pid=", "-u", USER, check=False).stdout.split()
+        if not left:
+            break
+        if time.monotonic() > deadline - 10:
+            sh("kill", "-9", *left, check=False)
+        time.sleep(0.5)
+    sh("userdel", "-r", USER, check=False)
+    assert sh("id", USER, check=False).returncode != 0, f"user {USER} was not removed"
 
 
 def setup_sh(project, *args, user=None, prefix=()):

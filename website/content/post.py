@@ -1,11 +1,12 @@
 """A post: metadata, Markdown body, and HTML rendered once, when first needed."""
+import hashlib
 import math
 import re
 import threading
 from functools import cached_property
 from pathlib import Path
 
-from . import front_matter, metadata, rendering
+from . import front_matter, metadata, render_cache, rendering
 from .errors import PostError
 
 WORDS_PER_MINUTE = 220
@@ -21,8 +22,10 @@ def tag_slug(tag):
 class Post:
     """One Markdown file, read and checked. Build with :meth:`from_file`."""
 
-    def __init__(self, path, meta, body, body_line=1, mtime_ns=0):
+    def __init__(self, path, meta, body, body_line=1, mtime_ns=0, digest=""):
         self.path = Path(path)
+        # Changes whenever the file's name or bytes do (the static build's fingerprints).
+        self.digest = digest
         self.meta = meta
         self.body = body
         self.body_line = body_line
@@ -56,7 +59,8 @@ class Post:
             slug = header.fields.get("slug")
             exc.slug = slug.strip() if isinstance(slug, str) and slug.strip() else None
             raise
-        return cls(path, meta, header.body, header.body_line, mtime_ns)
+        digest = hashlib.sha1(path.name.encode() + b"\0" + data).hexdigest()
+        return cls(path, meta, header.body, header.body_line, mtime_ns, digest)
 
     def __repr__(self):
         return f"<Post {self.slug!r} {self.date:%Y-%m-%d}>"
@@ -129,7 +133,7 @@ class Post:
             with _render_lock:
                 cached = self.__dict__.get("_rendered")
                 if cached is None:
-                    cached = rendering.render(self.body)
+                    cached = render_cache.render(self.body)
                     self.__dict__["_rendered"] = cached
         return cached
 

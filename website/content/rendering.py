@@ -8,6 +8,7 @@ author having to mark the block.
 """
 import html
 import re
+import threading
 from dataclasses import dataclass
 
 import markdown
@@ -43,6 +44,24 @@ class _MarkdownInHtml(Preprocessor):
                 + line[match.end():])
 
 
+class _HtmlFormatter(HtmlFormatter):
+    """Pygments' HTML formatter, with its token-to-class tables worked out once per style.
+
+    Code highlighting builds one formatter per code block, and building
+    those tables is most of its cost; the output is the same.
+    """
+
+    _tables = {}
+
+    def _create_stylesheet(self):
+        key = (self.style, self.classprefix)
+        tables = self._tables.get(key)
+        if tables is None:
+            super()._create_stylesheet()
+            tables = self._tables.setdefault(key, (self.ttype2class, self.class2style))
+        self.ttype2class, self.class2style = dict(tables[0]), dict(tables[1])
+
+
 class MarkdownInHtmlExtension(Extension):
     """Registers :class:`_MarkdownInHtml` between fenced code and raw HTML handling."""
 
@@ -64,6 +83,7 @@ _EXTENSION_CONFIGS = {
     "markdown.extensions.codehilite": {
         "css_class": HIGHLIGHT_CLASS,
         "guess_lang": False,
+        "pygments_formatter": _HtmlFormatter,
     },
     "markdown.extensions.toc": {
         "permalink": "#",
@@ -83,10 +103,26 @@ class Rendered:
     toc_tokens: list    # the same as data: [{"level", "id", "name", "children"}]
 
 
+# A Markdown instance costs more to build than a post to convert: each thread
+# (and each build worker) keeps one and resets it between documents.
+_instances = threading.local()
+
+
+def _markdown(kind):
+    md = getattr(_instances, kind, None)
+    if md is None:
+        if kind == "post":
+            md = markdown.Markdown(extensions=_extensions(), extension_configs=_EXTENSION_CONFIGS,
+                                   output_format="html")
+        else:
+            md = markdown.Markdown()
+        setattr(_instances, kind, md)
+    return md.reset()
+
+
 def render(text):
     """Render Markdown ``text`` to :class:`Rendered` HTML."""
-    md = markdown.Markdown(extensions=_extensions(), extension_configs=_EXTENSION_CONFIGS,
-                           output_format="html")
+    md = _markdown("post")
     # Code blocks and tables scroll sideways when too wide: keyboard users must
     # be able to reach them too. (Raw HTML tables are left as written.)
     body = (md.convert(text)
@@ -126,7 +162,7 @@ def first_paragraph(text):
 def plain_text(markdown_text):
     """Markdown ``markdown_text`` (one paragraph) reduced to plain text."""
     source = _FOOTNOTE_REF.sub("", markdown_text)
-    rendered = markdown.markdown(source)
+    rendered = _markdown("plain").convert(source)
     return " ".join(html.unescape(_TAG.sub("", rendered)).split())
 
 

@@ -8,8 +8,10 @@ the build command as a user runs it, in a fresh process each time (wall
 clock, and the CPU time of all its processes, which other load on the
 machine disturbs less):
 a full build (no previous output, no cache), a rebuild with nothing changed,
-and a rebuild after editing one post. Then, on the same posts, the live
-app's startup: the first 200 answer after a cold start, and its memory.
+and a rebuild after editing one post; each line ends with what the search
+index (Pagefind) did, and how long it took. Then a full build without
+Pagefind, for what the search index adds to it. Then, on the same posts, the
+live app's startup: the first 200 answer after a cold start, and its memory.
 """
 import argparse
 import json
@@ -39,9 +41,14 @@ print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
-def run_build(posts, out, jobs, extra=()):
-    """The build command's seconds, CPU seconds, last line and peak memory (MB) per process."""
+def run_build(posts, out, jobs, extra=(), search=True):
+    """The build command's seconds, CPU seconds, last line and peak memory (MB) per process.
+
+    :param search: False hides Pagefind from the build (it then makes no search index).
+    """
     env = dict(os.environ, FLASK_POSTS_DIR=str(posts), FLASK_SITE_URL="https://example.com")
+    if not search:
+        env["PAGEFIND_BINARY_PATH"] = str(Path(out).parent / "no-pagefind-here")
     command = FLASK + ["build", "--out", str(out)] + (["--jobs", str(jobs)] if jobs else [])
     measure = [sys.executable, "-c", (
         "import resource, subprocess, sys, time\n"
@@ -78,10 +85,15 @@ def bench(count, jobs):
         edited = posts / "post-5.md"
         edited.write_text(edited.read_text().replace("Some opening words", "Some edited words"))
         rows.append(("rebuild after editing one post", *run_build(posts, out, jobs)))
+        bare = Path(tmp) / "bare" / "build"
+        rows.append(("full build without Pagefind", *run_build(posts, bare, jobs, search=False)))
         start, start_rss = cold_start(posts)
     for label, seconds, cpu, line, rss in rows:
         print(f"{label:<34} {seconds:6.2f} s  (CPU {cpu:6.2f} s, peak {rss:4.0f} MB per process)"
               f"  {line.split(' -> ')[0]}")
+    with_index, without = rows[0][1], rows[-1][1]
+    print(f"{'search index adds to a full build':<34} {with_index - without:6.2f} s  "
+          f"({(with_index - without) / without:.0%})")
     print(f"{'app cold start to first 200':<34} {start:6.2f} s  (peak {start_rss:4.0f} MB)")
     return {label: seconds for label, seconds, *_rest in rows}
 

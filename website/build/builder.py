@@ -134,7 +134,8 @@ def _build(app, output, jobs, strict, full, progress):
                         "configs that deny dotfiles)"
                         for page in pages if "/." in "/" + page.file]
     previous = output.current()
-    manifest = {} if full else output.read_manifest(previous)
+    last = output.read_manifest(previous)
+    manifest = {} if full else last
     carried, todo = _plan(pages, manifest, previous)
     wanted = {page.file for page in pages} | set(copies)
     old_files = set(manifest) if manifest else _files_in(previous)
@@ -150,7 +151,9 @@ def _build(app, output, jobs, strict, full, progress):
     try:
         _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, progress)
         _copy_folder_indexes(folder, copies, report)
-        report.search = search.update_index(folder, pages, previous, manifest, report,
+        # The index is made again only if the posts' pages are not all the
+        # same bytes as last time (with --full too: they were all rendered).
+        report.search = search.update_index(folder, pages, previous, last, report,
                                             output.cache / "pagefind-work")
         if strict and report.page_errors:
             raise BuildError(f"{len(report.page_errors)} page(s) failed (--strict)",

@@ -29,8 +29,9 @@ SEARCH_URL = "/search"
 BUNDLE = "pagefind"              # the index's folder in the output: /pagefind/...
 MADE_BY = "pagefind"             # marks the index's files in the build's manifest
 PAGEFIND_PIN = "pagefind[bin]==1.5.2"
-# Pagefind's settings (command-line flags), part of what decides a rerun.
-PAGEFIND_FLAGS = ("--quiet",)
+# Pagefind's settings (command-line flags; part of what decides a rerun). Heading
+# permalinks ("#") are not words of the post.
+PAGEFIND_FLAGS = ("--quiet", "--exclude-selectors", ".permalink")
 # A post's page: the article is indexed (data-pagefind-body in post.html).
 POST_GLOB = "**/*.html"
 
@@ -198,15 +199,23 @@ def _place(source, name, key, folder, previous, manifest, report):
     sha = hashlib.sha256(data).hexdigest()
     target = folder / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    old = manifest.get(name)
-    if (previous is not None and old is not None and old.get("sha") == sha
-            and (previous / name).is_file()):
+    if previous is not None and _same_as_before(previous / name, manifest.get(name), sha, data):
         workers.link_or_copy(previous / name, target)
     else:
         shutil.move(source, target)
         report.written += 1
         report.new_files.add(name)
     report.files[name] = {"url": "/" + name, "fingerprint": key, "sha": sha, "made_by": MADE_BY}
+
+
+def _same_as_before(old, entry, sha, data):
+    """True if the last build's file ``old`` holds ``data`` (by its manifest ``entry``, or its bytes)."""
+    try:
+        if entry is not None:
+            return entry.get("sha") == sha and old.is_file()
+        return old.stat().st_size == len(data) and old.read_bytes() == data
+    except OSError:
+        return False
 
 
 def _carry(source, target):

@@ -65,8 +65,12 @@ def test_related_to_directly(related_app):
         < slugs.index("one")
 
 
-def test_walking_tag_lists_finds_what_scoring_everything_finds(tmp_path):
-    """The quick way on a newest-first PostList agrees with scoring every post."""
+@pytest.mark.parametrize("everywhere", [(), ("a", "b")])
+def test_walking_tag_lists_finds_what_scoring_everything_finds(tmp_path, everywhere):
+    """The quick way on a newest-first PostList agrees with scoring every post.
+
+    With tags on every post, the level-by-level walk is what runs.
+    """
     import datetime as dt
     import random
 
@@ -80,6 +84,7 @@ def test_walking_tag_lists_finds_what_scoring_everything_finds(tmp_path):
         picked = rng.sample(tags, 10 if rng.random() < 0.05 else rng.randrange(0, 5))
         if rng.random() < 0.5:
             picked.append("common")
+        picked += everywhere
         chosen = ", ".join(dict.fromkeys(picked))
         series = f"series: s{rng.randrange(6)}\n" if rng.random() < 0.2 else ""
         (tmp_path / f"p{n}.md").write_text(

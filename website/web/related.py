@@ -87,20 +87,41 @@ def _related_in_order(post, posts, tz, limit):
         scored = sorted((-len(post.tag_slugs & other.tag_slugs), posts.index(other), other)
                         for other in sharing if _is_candidate(post, other, series))
         chosen = [item[2] for item in scored[:limit]]
-        levels = [1]
+        alive = {1: [(tag,) for tag in tags]}      # only posts sharing one tag are left
     else:
-        chosen, levels = [], range(len(tags), 0, -1)
-    for level in levels:
+        chosen, alive = [], _shared_subsets(post, posts, tags, local)
+    for level in range(max(alive), 0, -1):
         if len(chosen) >= limit:
             break
-        _walk_level(post, posts, tags, level, series, chosen, limit, local)
+        _walk_level(post, posts, alive[level], level, series, chosen, limit, local)
     return chosen
 
 
-def _walk_level(post, posts, tags, level, series, chosen, limit, local):
+def _shared_subsets(post, posts, tags, local):
+    """``{size: [subsets of tags that some other post has all of]}``, from size 1 up.
+
+    A set can only be shared if each of its subsets one smaller is, so the
+    sets of each size are only looked at when the smaller ones allow.
+    """
+    def shared(subset):
+        found = _having(posts, subset, local)
+        return len(found) > 1 or (found and found[0] is not post)
+    alive = {1: [(tag,) for tag in tags if shared((tag,))]}
+    size = 1
+    while alive[size] and size < len(tags):
+        smaller = set(alive[size])
+        alive[size + 1] = [
+            subset for subset in combinations(tags, size + 1)
+            if all(subset[:at] + subset[at + 1:] in smaller for at in range(size + 1))
+            and shared(subset)]
+        size += 1
+    return {size: subsets for size, subsets in alive.items() if subsets} or {1: []}
+
+
+def _walk_level(post, posts, subsets, level, series, chosen, limit, local):
     """Add to ``chosen``, newest first, posts sharing exactly ``level`` tags, up to ``limit``."""
     seen = set()
-    lists = [_having(posts, subset, local) for subset in combinations(tags, level)]
+    lists = [_having(posts, subset, local) for subset in subsets]
     for other in heapq.merge(*lists, key=posts.index):
         if id(other) in seen:
             continue

@@ -148,6 +148,21 @@ def test_a_new_post_is_found(site, site_posts):
     assert "quagga-like" in page["content"] and page["filters"] == {"Tag": ["animals"]}
 
 
+def test_no_posts_no_index_and_the_page_says_so(make_app, tmp_path):
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    (posts / "only.md").write_text("title: Only\ndate: 2024-01-01\n\nText.\n")
+    app = make_app(posts)
+    out = tmp_path / "out" / "build"
+    assert build(app, out, jobs=1).search.ran and (out / "pagefind").is_dir()
+    (posts / "only.md").unlink()
+    report = build(app, out, jobs=1)
+    assert not report.page_errors and "no posts to index" in report.summary()
+    assert not (out / "pagefind").exists()
+    page = (out / "search.html").read_text()
+    assert "There are no posts to search yet." in page and "pagefind" not in page
+
+
 # --- without Pagefind, or when it fails ------------------------------------
 
 def test_without_pagefind_the_build_says_so_and_search_says_unavailable(site, monkeypatch):

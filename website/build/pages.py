@@ -108,7 +108,7 @@ def site_pages(site):
     add(url_for("sitemap.robots"), (), html=False)
     add(code_css_url(), (), html=False)
     add("/" + layout.NOT_FOUND_FILE, (), status=404)
-    add(search.SEARCH_URL, ("pagefind", search.available()), static_search=True)
+    add(search.SEARCH_URL, ("pagefind", search.available(), bool(posts)), static_search=True)
     for relative, stamp in static_files(current_app.static_folder):
         add(url_for("static", filename=relative), stamp, html=False)
     return pages

@@ -23,6 +23,7 @@ from functools import lru_cache
 from flask import render_template
 
 from ..content import search_query
+from ..web.public import public_posts
 from . import workers
 
 SEARCH_URL = "/search"
@@ -49,6 +50,8 @@ class IndexRun:
     seconds: float = 0.0
 
     def summary(self):
+        if not self.posts:
+            return "no posts to index for search"
         if not self.ran:
             return f"search index unchanged, {self.posts} posts"
         return f"search index: {self.posts} posts in {self.seconds:.2f} s"
@@ -89,7 +92,7 @@ def render_page(app):
     with app.test_request_context(SEARCH_URL):
         html = render_template("search_static.html", query=search_query.parse(""),
                                results=None, hits=[], message="", noindex=True,
-                               pagefind=available())
+                               pagefind=available(), any_posts=bool(public_posts()))
     return html.encode("utf-8")
 
 
@@ -134,6 +137,8 @@ def update_index(folder, pages, previous, manifest, report, work):
     if not available():
         return None
     posts = [page for page in pages if page.post and page.file in report.files]
+    if not posts:
+        return IndexRun()       # nothing to index (Pagefind refuses an empty site)
     key = index_key([(page.file, report.files[page.file]["sha"]) for page in posts])
     run = IndexRun(posts=len(posts))
     old = index_entries(manifest)

@@ -127,6 +127,15 @@ def test_full_rebuild_reuses_the_index_when_the_posts_pages_are_the_same(site):
     assert mtimes(out, "") == before
 
 
+def test_an_index_file_gone_from_the_output_is_made_again(site):
+    app, out, _ = site
+    (out / "pagefind" / "pagefind-ui.js").unlink()
+    report = build(app, out, jobs=1, full=True)
+    assert report.search.ran and not report.page_errors
+    assert (out / "pagefind" / "pagefind-ui.js").is_file()
+    assert all((out / name).is_file() for name in manifest(out))
+
+
 def test_a_deleted_post_leaves_the_index(site, site_posts):
     app, out, _ = site
     (site_posts / "café-crème.md").unlink()

@@ -142,14 +142,9 @@ def update_index(folder, pages, previous, manifest, report, work):
     key = index_key([(page.file, report.files[page.file]["sha"]) for page in posts])
     run = IndexRun(posts=len(posts))
     old = index_entries(manifest)
-    if old and previous is not None and all(e.get("fingerprint") == key for e in old.values()):
-        try:
-            for name, entry in old.items():
-                _carry(previous / name, folder / name)
-                report.files[name] = entry
-            return run
-        except OSError:
-            pass      # a file of it is gone: make the index again
+    if all(e.get("fingerprint") == key for e in old.values()) and _carry_all(
+            previous, folder, old, report):
+        return run
     started = time.perf_counter()
     try:
         made = _run_pagefind(folder, posts, work)
@@ -226,6 +221,20 @@ def _same_as_before(old, entry, sha, data):
 def _carry(source, target):
     target.parent.mkdir(parents=True, exist_ok=True)
     workers.link_or_copy(source, target)
+
+
+def _carry_all(previous, folder, entries, report):
+    """Link every file of the last build's index into ``folder``; False (and none) if one is gone."""
+    if previous is None or not entries:
+        return False
+    try:
+        for name in entries:
+            _carry(previous / name, folder / name)
+    except OSError:
+        shutil.rmtree(folder / BUNDLE, ignore_errors=True)
+        return False
+    report.files.update(entries)
+    return True
 
 
 def _keep_last_index(folder, previous, old, report):

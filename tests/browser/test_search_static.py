@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from browser.site_server import SAMPLE_POSTS
 from browser.test_browser_pages import Watch, open_page
+from browser.test_lighthouse import CATEGORIES, MINIMUM, run_lighthouse, shortfalls
 from website import create_app
 from website.build import headers
 from website.build.builder import build
@@ -150,3 +151,21 @@ def test_without_the_worker_s_exception_the_csp_stops_pagefind(new_page, built_s
             page.goto(base + "/search?q=apache")
         assert "Content Security Policy" in refused.value.text
         assert page.locator(".pagefind-ui__result-link").count() == 0
+
+
+@pytest.mark.parametrize("preset", ["mobile", "desktop"])
+def test_lighthouse_on_the_static_search_page(static_url, chromium, summary, preset):
+    """Accessibility and best practices at 100; SEO loses only its noindex (on
+    purpose); performance at least the suite's minimum: the preview server does
+    not compress, and Pagefind's UI is 135 kB of script and style before gzip."""
+    result = run_lighthouse(static_url + "/search?q=apache", preset, chromium)
+    assert not result.get("runtimeError"), result.get("runtimeError")
+    scores = {name: round(result["categories"][name]["score"] * 100) for name in CATEGORIES}
+    summary("Lighthouse " + result["lighthouseVersion"],
+            f"static search {preset:<8} " + "  ".join(f"{k} {v}" for k, v in scores.items())
+            + "  (SEO: noindex on purpose)")
+    lost = shortfalls(result)
+    assert [audit.split(" ")[0] for audit in lost.pop("seo", [])] == ["is-crawlable"]
+    assert scores["performance"] >= MINIMUM, lost
+    lost.pop("performance", None)
+    assert not lost, lost

@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-pythons bench bench-posts bench-search bench-build build preview venv dev-venv system-deps clean
+.PHONY: run test test-pythons bench bench-posts bench-search bench-build build preview venv dev-venv
+.PHONY: system-deps clean
 
 # The settings files restart the dev server when they are created or edited
 # (watchdog sees new files; the instance folder must exist to be watched).

@@ -1,10 +1,12 @@
 """Markdown to HTML, the way posts are written for this site.
 
 Python-Markdown with fenced and indented code highlighted by Pygments,
-tables, footnotes, heading permalinks and a table of contents. Raw HTML
-passes through, and Markdown inside raw HTML container blocks (a
-``<div class="note">`` holding paragraphs or code) is rendered without the
-author having to mark the block.
+tables, footnotes, heading permalinks and a table of contents. Lists, block
+quotes and fenced code follow CommonMark's rules (:mod:`.md_blocks`), and
+GitHub's extras work: ~~strikethrough~~, task lists, bare links
+(:mod:`.md_gfm`) and ``> [!NOTE]`` alerts. Raw HTML passes through, and
+Markdown inside raw HTML container blocks (a ``<div class="note">`` holding
+paragraphs or code) is rendered without the author having to mark the block.
 """
 import html
 import re
@@ -16,10 +18,15 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from pygments.formatters import HtmlFormatter
 
+from . import render_limits
+from .md_blocks import CommonMarkBlocksExtension
+from .md_gfm import GfmExtension
+from .md_lines import CONTAINER_TAGS, list_item, may_interrupt_paragraph
+
 HIGHLIGHT_CLASS = "highlight"
 
 # Container tags whose contents authors write in Markdown.
-_CONTAINERS = "div|section|article|aside|details|blockquote|header|footer|main|nav"
+_CONTAINERS = "|".join(sorted(CONTAINER_TAGS))
 _OPENING_TAG = re.compile(
     rf"^(?P<indent> {{0,3}})<(?P<tag>{_CONTAINERS})(?=[\s>/])(?P<attrs>[^>]*)>",
     re.IGNORECASE,
@@ -40,6 +47,8 @@ class _MarkdownInHtml(Preprocessor):
         match = _OPENING_TAG.match(line)
         if not match or re.search(r"\bmarkdown\s*=", match["attrs"]):
             return line
+        if re.search(rf"</{match['tag']}\s*>", line[match.end():], re.IGNORECASE):
+            return line     # opened and closed on one line: raw HTML, as in CommonMark
         return (f'{match["indent"]}<{match["tag"]}{match["attrs"]} markdown="1">'
                 + line[match.end():])
 
@@ -75,6 +84,9 @@ def _extensions():
         "markdown.extensions.codehilite",
         "markdown.extensions.toc",
         "markdown.extensions.sane_lists",
+        "markdown.extensions.admonition",   # GitHub alerts, written out by md_blocks
+        GfmExtension(),                      # ~~strikethrough~~, - [x] tasks, bare links
+        CommonMarkBlocksExtension(),
         MarkdownInHtmlExtension(),
     ]
 
@@ -92,6 +104,16 @@ _EXTENSION_CONFIGS = {
         "toc_depth": "2-4",
     },
 }
+
+
+# C0 control characters other than tab and line ends: never text, and not
+# allowed in XML (feeds). CommonMark replaces NUL the same way.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def without_control_characters(text):
+    """``text`` with each control character (NUL...) replaced by U+FFFD."""
+    return _CONTROL.sub("\ufffd", text)
 
 
 @dataclass(frozen=True)
@@ -121,7 +143,14 @@ def _markdown(kind):
 
 
 def render(text):
-    """Render Markdown ``text`` to :class:`Rendered` HTML."""
+    """Render Markdown ``text`` to :class:`Rendered` HTML.
+
+    :raise LimitError: the text is past a bound of :mod:`.render_limits`.
+    :raise NestingError: lists or quotes nested too deep (``.line`` says where).
+        Other errors of Python-Markdown and its extensions pass through.
+    """
+    render_limits.check(text)
+    text = without_control_characters(text)
     md = _markdown("post")
     # Code blocks and tables scroll sideways when too wide: keyboard users must
     # be able to reach them too. (Raw HTML tables are left as written.)
@@ -133,6 +162,7 @@ def render(text):
     return Rendered(body, md.toc if tokens else "", tokens)
 
 
+SUMMARY_CHARS = 600
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _SKIP_BLOCK = re.compile(r"^\s*(#|<|>|\||[-*+] |\d+[.)] |!\[|\[\^|\*\s*\*\s*\*|-{3,}|={3,})")
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
@@ -150,20 +180,32 @@ def first_paragraph(text):
             continue
         if in_fence:
             continue
-        if line.strip():
+        item = list_item(line) if block else None
+        if line.strip() and not (item and may_interrupt_paragraph(item)):
             block.append(line)
             continue
         if block and not _SKIP_BLOCK.match(block[0]) and not block[0].startswith("    "):
             return plain_text(" ".join(block))
-        block = []
+        block = [line] if line.strip() else []
     return ""
 
 
 def plain_text(markdown_text):
-    """Markdown ``markdown_text`` (one paragraph) reduced to plain text."""
-    source = _FOOTNOTE_REF.sub("", markdown_text)
-    rendered = _markdown("plain").convert(source)
-    return " ".join(html.unescape(_TAG.sub("", rendered)).split())
+    """Markdown ``markdown_text`` (one paragraph) reduced to plain text.
+
+    Only the first :data:`SUMMARY_CHARS` characters are kept: a summary is a
+    sentence or two, and a huge paragraph must not cost a huge render.
+    """
+    source = without_control_characters(_FOOTNOTE_REF.sub("", markdown_text))
+    cut = len(source) > SUMMARY_CHARS
+    if cut:
+        source = source[:SUMMARY_CHARS].rsplit(None, 1)[0]
+    try:
+        rendered = _markdown("plain").convert(source)
+    except Exception:  # noqa: BLE001 - a summary falls back to the text as written
+        rendered = html.escape(source)
+    text = " ".join(html.unescape(_TAG.sub("", rendered)).split())
+    return text + " …" if cut else text
 
 
 def pygments_css(light_style, dark_style):

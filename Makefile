@@ -51,7 +51,7 @@ build: venv ## write the whole site as static files into build/
 preview: venv ## serve build/ on http://127.0.0.1:8000 as a static host would
 	$(BIN)/flask --app website preview --out $(OUT) --host $(HOST) --port $(or $(PREVIEW_PORT),8000)
 
-bench-build: venv ## time full, no-change and one-edit builds on 1,000 and 10,000 posts
+bench-build: venv ## time full, no-change and one-edit builds on 1,000 and 10,000 posts, beside Pelican
 	$(BIN)/python benchmarks/build.py
 
 .PHONY: screenshots
@@ -88,3 +88,13 @@ DIR ?= website
 deploy: ## pull, check and reload the site: make deploy HOST=ubuntu@server [DIR=website]
 	@if [ "$(origin HOST)" = file ]; then echo "usage: make deploy HOST=user@server [DIR=website]" >&2; exit 2; fi
 	$(SSH) $(HOST) '$(DIR)/deploy/update.sh'
+
+# The CDN (README, "Host on a CDN"): build with --strict, then upload what
+# changed to the bucket of the stack made by deploy/aws/provision-cdn.sh.
+ARGS ?=
+.PHONY: publish cdn-template
+publish: venv ## publish to S3 + CloudFront: make publish [ARGS="--dry-run --stack-name NAME --region REGION"]
+	deploy/aws/publish.sh $(ARGS)
+
+cdn-template: ## after editing deploy/aws/cdn-function.js: paste it into deploy/aws/cdn.yaml
+	$(PYTHON) deploy/aws/embed_function.py

@@ -112,21 +112,6 @@ def test_typing_again_searches_as_you_type_and_keeps_the_address(new_page, stati
     assert watch.errors == [] and page.evaluate("window.cspViolations") == []
 
 
-def test_tags_filter_the_results(new_page, static_url):
-    page, watch, _ = open_watched(new_page, static_url, "/search?q=blog")
-    everything = set(results(page).all_inner_texts())
-    assert len(everything) >= 3
-    panel = page.locator(".pagefind-ui__filter-panel")
-    group = panel.locator("details", has_text="Tag")
-    if group.get_attribute("open") is None:
-        group.locator("summary").click()
-    group.get_by_label("git").check()
-    expect(page.locator(".pagefind-ui__result-link")).to_have_count(1)
-    assert set(results(page).all_inner_texts()) == {
-        "Self-hosting a blog, part 2: publishing with git"}
-    assert watch.errors == [] and page.evaluate("window.cspViolations") == []
-
-
 def test_without_javascript_the_page_says_why_and_links_to_the_posts(new_page, static_url):
     page, _, response = open_page(new_page, static_url, "/search?q=apache",
                                   java_script_enabled=False)

@@ -79,6 +79,12 @@ def run_build(posts, out, jobs, extra=(), search=True):
     return seconds, cpu, line, rss
 
 
+def full_build(posts, out, jobs, search=True):
+    """:func:`run_build` from nothing: no previous output, no cache."""
+    shutil.rmtree(out.parent, ignore_errors=True)
+    return run_build(posts, out, jobs, search=search)
+
+
 def run_pelican(folder):
     """One full Pelican build of ``folder``: seconds, CPU seconds, files written, peak MB."""
     seconds, cpu, rss, _line = measured(pelican_peer.command(), folder)
@@ -113,7 +119,7 @@ def bench(count, jobs, repeat=1, pelican=True):
         edited.write_text(edited.read_text().replace("Some opening words", "Some edited words"))
         rows.append(("rebuild after editing one post", *run_build(posts, out, jobs)))
         bare = Path(tmp) / "bare" / "build"
-        rows.append((NO_SEARCH, *best([run_build(posts, bare, jobs, search=False)
+        rows.append((NO_SEARCH, *best([full_build(posts, bare, jobs, search=False)
                                        for _ in range(repeat)])))
         if pelican:
             peer = Path(tmp) / "pelican"

@@ -146,6 +146,16 @@ def test_a_first_publish_orders_assets_first_and_the_home_page_last(tmp_path):
     assert summary.startswith("6 new, 0 changed")
 
 
+def test_the_search_index_entry_goes_after_the_files_it_names(tmp_path):
+    site = {"pagefind/pagefind-entry.json": "{}", "pagefind/pagefind.en_1.pf_meta": "m",
+            "pagefind/fragment/en_2.pf_fragment": "f", "pagefind/pagefind.js": "js",
+            "search.html": "<p>", "index.html": "<p>"}
+    steps, _ = publish_plan.plan(write(tmp_path, site), "null", max_paths=200)
+    uploaded = [key for step in steps if step[0] == "upload" for key in step[3:]]
+    entry = uploaded.index("pagefind/pagefind-entry.json")
+    assert entry == 3 and uploaded[4:] == ["search.html", "index.html"]
+
+
 def test_more_paths_than_allowed_become_one_wildcard(tmp_path):
     build = write(tmp_path, {f"p{n}.html": f"new {n}" for n in range(5)})
     remote = listing({f"p{n}.html": f"old {n}" for n in range(5)})

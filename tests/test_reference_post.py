@@ -55,3 +55,17 @@ def test_body(page):
     assert body.count('<div class="highlight">') == 6
     assert re.search(r'<span class="[a-z0-9]+">WSGIScriptAlias</span>', body)
     assert '<span class="p">&lt;</span><span class="n">VirtualHost</span>' in body
+
+
+def test_lists_written_right_after_a_line_of_text(page):
+    body = page.split('class="post-body"', 1)[1]
+    # "Posts in this series:" then "1. ..." with no blank line between them
+    assert ("Posts in this series:</p>\n<ol>\n"
+            '<li><a href="/blog/how-i-built-this-website-(part-1)">Introduction to Flask</a></li>'
+            in body)
+    assert "<li>Deploying to Amazon Web Services (you are here)</li>\n</ol>" in body
+    # "Overview": an ordered list with a bullet under each step, nested by a tab
+    assert "proceed as follows:</p>\n<ol>\n<li>Create an EC2 instance<ul>\n" in body
+    assert "<li>This will be done in AWS's Route 53 interface.</li>" in body
+    # "A note on the final Flask project": a bullet list after a paragraph
+    assert "<code>setup.sh</code>:</p>\n<ul>\n<li><code>website.wsgi</code> is necessary" in body

@@ -81,10 +81,11 @@ class PostCollection:
             return stamps
         for entry in entries:
             if entry.name.endswith(".md") and not entry.name.startswith("."):
+                # Anything else named *.md (a folder, a broken link) is read,
+                # fails, and is reported like any bad post.
                 try:
-                    if entry.is_file():
-                        info = entry.stat()
-                        stamps[Path(entry.path)] = (info.st_mtime_ns, info.st_size)
+                    info = entry.stat()
+                    stamps[Path(entry.path)] = (info.st_mtime_ns, info.st_size)
                 except OSError:
                     stamps[Path(entry.path)] = (0, -1)
         return stamps

@@ -37,3 +37,7 @@ class FieldError(PostError):
 
 class DuplicateSlugError(PostError):
     """Two posts claim the same URL; neither is published."""
+
+
+class RenderError(PostError):
+    """The body can't be rendered to HTML; the post's own page is an error page."""

@@ -16,6 +16,11 @@ import yaml
 
 from .errors import HeaderError
 
+# Front matter is a handful of fields: bounds that keep a hostile file cheap
+# to read ("billion laughs" YAML aliases, a megabyte of header).
+MAX_HEADER_CHARS = 64 * 1024
+MAX_VALUES = 10_000
+
 _BARE_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(?P<value>.*?))?[ \t]*$")
 _YAML_HANDLER = frontmatter.YAMLHandler()
 
@@ -47,6 +52,9 @@ def _split_yaml(text, path):
         raw, body = _YAML_HANDLER.split(text)
     except ValueError as exc:
         raise HeaderError(path, "front matter opened with '---' is never closed", line=1) from exc
+    if len(raw) > MAX_HEADER_CHARS:
+        raise HeaderError(path, f"front matter is {len(raw):,} characters long; "
+                                f"it can be at most {MAX_HEADER_CHARS:,}", line=1)
     # File line of the first character of ``raw`` and of ``body`` (the
     # boundary pattern may swallow blank lines on either side).
     first_line = text[:text.find(raw, 3) if raw else 3].count("\n") + 1
@@ -72,7 +80,30 @@ def _load_yaml(raw, path, first_line):
         fields = yaml.load(raw, Loader=yaml.BaseLoader)
     if not isinstance(fields, dict):
         raise HeaderError(path, "front matter must be 'key: value' pairs", line=first_line + 1)
+    if _too_many_values(fields):
+        raise HeaderError(path, f"front matter holds more than {MAX_VALUES:,} values once its "
+                                "YAML aliases (*name) are expanded", line=first_line)
     return fields
+
+
+def _too_many_values(data):
+    """True if ``data`` has more than :data:`MAX_VALUES` values, counted as expanded.
+
+    YAML aliases share one object, so loading is cheap, but anything that walks
+    or prints the values pays for every repetition: count, and stop early.
+    """
+    stack, seen = [data], 0
+    while stack:
+        value = stack.pop()
+        seen += 1
+        if seen > MAX_VALUES:
+            return True
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, (list, tuple, set)):
+            stack.extend(value)
+    return False
 
 
 def _yaml_error(exc, path, first_line):

@@ -1,4 +1,5 @@
 """A post: metadata, Markdown body, and HTML rendered once, when first needed."""
+import logging
 import math
 import re
 import threading
@@ -6,9 +7,12 @@ from functools import cached_property
 from pathlib import Path
 
 from . import front_matter, metadata, rendering
-from .errors import PostError
+from .errors import PostError, RenderError
+
+logger = logging.getLogger(__name__)
 
 WORDS_PER_MINUTE = 220
+MAX_FILE_BYTES = 4 * 1024 * 1024    # a long post is a few dozen kilobytes
 _WORD = re.compile(r"\w+")
 _render_lock = threading.Lock()
 
@@ -37,6 +41,10 @@ class Post:
         """
         path = Path(path)
         try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise PostError(path, f"is {size / 2**20:.1f} MB; a post can be at most "
+                                      f"{MAX_FILE_BYTES // 2**20} MB")
             data = path.read_bytes()
             if mtime_ns is None:
                 mtime_ns = path.stat().st_mtime_ns
@@ -123,15 +131,54 @@ class Post:
     # --- rendered body --------------------------------------------------
     @property
     def rendered(self):
-        """The body rendered once, then kept for as long as the file is unchanged."""
+        """The body rendered once, then kept for as long as the file is unchanged.
+
+        :raise RenderError: the body can't be rendered (see :attr:`render_error`).
+        """
+        result = self._render_once()
+        if isinstance(result, RenderError):
+            raise RenderError(result.path, result.message, line=result.line)
+        return result
+
+    @property
+    def render_error(self):
+        """The :class:`RenderError` of a body that can't be rendered, else None.
+
+        Pages other than the post's own ask this first and show the summary instead.
+        """
+        result = self._render_once()
+        return result if isinstance(result, RenderError) else None
+
+    def _render_once(self):
         cached = self.__dict__.get("_rendered")
         if cached is None:
             with _render_lock:
                 cached = self.__dict__.get("_rendered")
                 if cached is None:
-                    cached = rendering.render(self.body)
+                    cached = self._render()
                     self.__dict__["_rendered"] = cached
         return cached
+
+    def _render(self):
+        # Whatever goes wrong belongs to this post alone: it is kept, logged
+        # once (per version of the file) and reported, never raised elsewhere.
+        try:
+            return rendering.render(self.body)
+        except RecursionError:
+            error = self._render_error("lists or quotes are nested too deeply to render")
+        except ValueError as exc:
+            error = self._render_error(str(exc), getattr(exc, "line", None))
+        except Exception as exc:  # noqa: BLE001 - any extension may fail on odd input
+            error = self._render_error(f"the Markdown renderer failed: "
+                                       f"{type(exc).__name__}: {exc}")
+            logger.error("Can't render post %s", error, exc_info=True)
+            return error
+        logger.error("Can't render post %s", error)
+        return error
+
+    def _render_error(self, message, body_line=None):
+        line = self.body_line + body_line - 1 if body_line else self.body_line
+        return RenderError(self.path, f"can't be rendered: {message}", line=line)
 
     @property
     def html(self):

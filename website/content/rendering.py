@@ -1,10 +1,12 @@
 """Markdown to HTML, the way posts are written for this site.
 
 Python-Markdown with fenced and indented code highlighted by Pygments,
-tables, footnotes, heading permalinks and a table of contents. Raw HTML
-passes through, and Markdown inside raw HTML container blocks (a
-``<div class="note">`` holding paragraphs or code) is rendered without the
-author having to mark the block.
+tables, footnotes, heading permalinks and a table of contents. Lists, block
+quotes and fenced code follow CommonMark's rules (:mod:`.md_blocks`), and
+GitHub's extras work: ~~strikethrough~~, task lists, bare links
+(:mod:`.md_gfm`) and ``> [!NOTE]`` alerts. Raw HTML passes through, and
+Markdown inside raw HTML container blocks (a ``<div class="note">`` holding
+paragraphs or code) is rendered without the author having to mark the block.
 """
 import html
 import re
@@ -14,6 +16,10 @@ import markdown
 from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 from pygments.formatters import HtmlFormatter
+
+from . import render_limits
+from .md_blocks import CommonMarkBlocksExtension
+from .md_gfm import GfmExtension
 
 HIGHLIGHT_CLASS = "highlight"
 
@@ -39,6 +45,8 @@ class _MarkdownInHtml(Preprocessor):
         match = _OPENING_TAG.match(line)
         if not match or re.search(r"\bmarkdown\s*=", match["attrs"]):
             return line
+        if re.search(rf"</{match['tag']}\s*>", line[match.end():], re.IGNORECASE):
+            return line     # opened and closed on one line: raw HTML, as in CommonMark
         return (f'{match["indent"]}<{match["tag"]}{match["attrs"]} markdown="1">'
                 + line[match.end():])
 
@@ -56,6 +64,9 @@ def _extensions():
         "markdown.extensions.codehilite",
         "markdown.extensions.toc",
         "markdown.extensions.sane_lists",
+        "markdown.extensions.admonition",   # GitHub alerts, written out by md_blocks
+        GfmExtension(),                      # ~~strikethrough~~, - [x] tasks, bare links
+        CommonMarkBlocksExtension(),
         MarkdownInHtmlExtension(),
     ]
 
@@ -84,7 +95,13 @@ class Rendered:
 
 
 def render(text):
-    """Render Markdown ``text`` to :class:`Rendered` HTML."""
+    """Render Markdown ``text`` to :class:`Rendered` HTML.
+
+    :raise ValueError: the text is past a bound of :mod:`.render_limits`, or
+        nested too deep (``.line`` says where); other errors of
+        Python-Markdown and its extensions pass through.
+    """
+    render_limits.check(text)
     md = markdown.Markdown(extensions=_extensions(), extension_configs=_EXTENSION_CONFIGS,
                            output_format="html")
     # Code blocks and tables scroll sideways when too wide: keyboard users must
@@ -97,6 +114,7 @@ def render(text):
     return Rendered(body, md.toc if tokens else "", tokens)
 
 
+SUMMARY_CHARS = 600
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _SKIP_BLOCK = re.compile(r"^\s*(#|<|>|\||[-*+] |\d+[.)] |!\[|\[\^|\*\s*\*\s*\*|-{3,}|={3,})")
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]]+\]")
@@ -124,10 +142,21 @@ def first_paragraph(text):
 
 
 def plain_text(markdown_text):
-    """Markdown ``markdown_text`` (one paragraph) reduced to plain text."""
+    """Markdown ``markdown_text`` (one paragraph) reduced to plain text.
+
+    Only the first :data:`SUMMARY_CHARS` characters are kept: a summary is a
+    sentence or two, and a huge paragraph must not cost a huge render.
+    """
     source = _FOOTNOTE_REF.sub("", markdown_text)
-    rendered = markdown.markdown(source)
-    return " ".join(html.unescape(_TAG.sub("", rendered)).split())
+    cut = len(source) > SUMMARY_CHARS
+    if cut:
+        source = source[:SUMMARY_CHARS].rsplit(None, 1)[0]
+    try:
+        rendered = markdown.markdown(source)
+    except Exception:  # noqa: BLE001 - a summary falls back to the text as written
+        rendered = html.escape(source)
+    text = " ".join(html.unescape(_TAG.sub("", rendered)).split())
+    return text + " …" if cut else text
 
 
 def pygments_css(light_style, dark_style):

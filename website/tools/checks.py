@@ -106,6 +106,9 @@ def check_post(post, site):
         return [Problem(path, None, f"can't be read again: {exc}")]
     source = Source(text, post.body)
     problems = []
+    error = post.render_error
+    if error:
+        problems.append(from_post_error(error))
     if site.resolve(f"/blog/{post.slug}") != ("post", post.slug):
         problems.append(Problem(path, _field_line(text, "slug"),
                                 f"slug '{post.slug}': /blog/{post.slug} is another page of "
@@ -114,7 +117,7 @@ def check_post(post, site):
         message = _target_problem(post, post.image, "img", site)
         if message:
             problems.append(Problem(path, _field_line(text, "image"), f"image: {message}"))
-    for tag, _attr, url in html_links.urls(post.html):
+    for tag, _attr, url in html_links.urls(post.html if error is None else ""):
         message = _target_problem(post, url, tag, site)
         if message:
             line = source.line_of(url, url.replace("&", "&amp;"), unquote(url))

@@ -1,6 +1,7 @@
 """Command-line tools: ``flask --app website check`` and ``new-post``."""
 import dataclasses
 import datetime as dt
+import logging
 import os
 
 import click
@@ -56,14 +57,12 @@ def check():
     """
     posts = collection()
     posts.refresh(force=True, log=False)   # each problem is printed below instead
-    site = checks.Site(
-        posts.all(), dt.datetime.now(site_tz()), current_app.static_folder,
-        current_app.config["SITE_URL"], route_resolver(current_app),
-        frozenset(os.path.splitext(os.path.basename(e.path))[0] for e in posts.errors),
-    )
-    problems = [checks.from_post_error(error) for error in posts.errors]
-    problems += checks.check_posts(site)
-    problems.sort(key=lambda p: (p.path, p.line or 0))
+    render_log = logging.getLogger("website.content.post")
+    render_log.disabled = True             # so are bodies that can't be rendered
+    try:
+        problems = _problems(posts)
+    finally:
+        render_log.disabled = False
     problems = settings_problems(current_app.config) + problems
     for problem in problems:
         click.echo(str(dataclasses.replace(problem, path=shown_path(problem.path))))
@@ -81,6 +80,19 @@ def settings_problems(config):
     return [checks.Problem("SITE_URL", None, f"{config['SITE_URL']} is not a public address "
                            f"({reason}): feeds, the sitemap and canonical links would point "
                            "there. Set site_url in site.yaml, or run setup.sh --domain on the server.")]
+
+
+def _problems(posts):
+    """Every problem of the posts in ``posts`` (a refreshed collection), sorted."""
+    site = checks.Site(
+        posts.all(), dt.datetime.now(site_tz()), current_app.static_folder,
+        current_app.config["SITE_URL"], route_resolver(current_app),
+        frozenset(os.path.splitext(os.path.basename(e.path))[0] for e in posts.errors),
+    )
+    problems = [checks.from_post_error(error) for error in posts.errors]
+    problems += checks.check_posts(site)
+    problems.sort(key=lambda p: (p.path, p.line or 0))
+    return problems
 
 
 @click.command("new-post")

@@ -90,7 +90,7 @@ def _add_entry(feed, post, tz, full):
         entry.author(name=post.author)
     if post.description:
         entry.summary(post.description)
-    if full:
+    if full and post.render_error is None:   # else the summary alone
         body = html_links.drop_links(post.html, PERMALINK_CLASS)
         entry.content(html_links.absolutize(body, url), type="html")
     for tag in post.tags:

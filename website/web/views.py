@@ -62,12 +62,16 @@ def paginate(posts, page):
 def post(slug):
     """One post, with its neighbours for previous/next links.
 
-    On the dev server, a post that failed to load shows its error here instead of a 404.
+On the dev server, a post that failed to load shows its error here instead of a 404.
+
+    :raise 500: its body can't be rendered (logged once, when first tried).
     """
     errors = [broken for broken in broken_posts() if broken.slug == slug]
     if errors and collection().get(slug) is None:
         return render_template("post_error.html", errors=errors, slug=slug), 500
     current = get_post_or_404(slug)
+    if current.render_error:
+        abort(500)
     posts = visible_posts()
     at = posts.index(current)
     newer = posts[at - 1] if at > 0 else None

@@ -1,0 +1,111 @@
+"""Our Markdown against a reference: markdown-it-py (CommonMark, with GitHub's
+tables and strikethrough) must see the same blocks in every document.
+
+The corpus: the documents in tests/markdown/ (every list case the renderer
+promises, GitHub extras, README- and changelog-style files), the sample posts,
+the reference post, and the README of every installed package written in
+Markdown (Flask, Markdown, markdown-it-py, cfn-lint... real files no one here
+wrote). Where this site deliberately renders differently, the difference is
+named below and removed before comparing:
+
+* footnotes: ``[^1]: text`` is a note at the end of the post here, a
+  paragraph of text in CommonMark; the notes are left out of both;
+* heading anchors: the ``#`` links are inline, not blocks, so they don't count;
+* GitHub alerts (``> [!NOTE]``): a titled callout here, a block quote there;
+  the callout counts as a block quote and its title is left out;
+* Markdown inside raw HTML blocks (``<div class="note">`` then Markdown on
+  the next line): rendered here, kept as raw text by CommonMark unless a
+  blank line follows the tag; the reference is given those blank lines.
+"""
+import importlib.metadata
+import re
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+
+from block_structure import count, render as outline, structure
+from website.content import front_matter
+from website.content.md_blocks import CONTAINER_TAGS
+from website.content.rendering import render
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+REFERENCE = ROOT.parent / "shared/reference/seed-how-i-built-this-website-part-4.md"
+_FOOTNOTE_DEF = re.compile(r"^\[\^[^\]]+\]:.*(?:\n(?: {4}|\t).*)*", re.MULTILINE)
+
+# A container tag starting a line, what follows it, and its closing tag on the same line.
+_CONTAINER_LINE = re.compile(
+    r"^( {0,3}<(%s)\b[^>]*>)(.*?)(</\2>)?[ \t]*$|^( {0,3}</(?:%s)>)[ \t]*$"
+    % (("|".join(sorted(CONTAINER_TAGS)),) * 2), re.MULTILINE | re.IGNORECASE)
+
+
+def _blank_lines_around_container_tags(text):
+    """``text`` with container tags on lines of their own, as CommonMark needs
+    to read the Markdown between them."""
+    def split(match):
+        if match[5]:
+            return f"\n{match[5]}\n"
+        return "\n\n".join(part for part in (match[1], match[3], match[4]) if part) + "\n"
+    return _CONTAINER_LINE.sub(split, text)
+
+
+def _markdown_it():
+    return MarkdownIt("commonmark").enable("table").enable("strikethrough")
+
+
+def _corpus():
+    docs = {}
+    for path in sorted((TESTS / "markdown").glob("*.md")):
+        docs[f"tests/markdown/{path.name}"] = path.read_text(encoding="utf-8")
+    for path in sorted((ROOT / "posts").glob("*.md")):
+        docs[f"posts/{path.name}"] = front_matter.split(path.read_text(encoding="utf-8")).body
+    for dist in sorted(importlib.metadata.distributions(), key=lambda d: d.metadata["Name"].lower()):
+        meta = dist.metadata
+        if "markdown" in (meta.get("Description-Content-Type") or ""):
+            text = meta.get_payload() or meta.get("Description") or ""
+            if text.strip():
+                docs[f"README of {meta['Name']} {meta['Version']}"] = text
+    return docs
+
+
+CORPUS = _corpus()
+
+
+def structures(text):
+    """``(ours, markdown-it's)`` block trees of ``text``, deliberate differences removed."""
+    ours = structure(render(text).html, drop_classes={"footnote", "admonition-title"})
+    reference = _blank_lines_around_container_tags(_FOOTNOTE_DEF.sub("", text))
+    theirs = structure(_markdown_it().render(reference))
+    return ours, theirs
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_same_blocks_as_commonmark(name):
+    ours, theirs = structures(CORPUS[name])
+    assert outline(ours) == outline(theirs)
+
+
+def test_the_corpus_has_real_readmes():
+    readmes = [name for name in CORPUS if name.startswith("README of")]
+    assert len(readmes) >= 10, readmes
+    assert any(name.startswith("README of markdown-it-py") for name in readmes)
+
+
+@pytest.mark.skipif(not REFERENCE.is_file(),
+                    reason=f"the reference post is not at {REFERENCE} (it lives beside the checkout)")
+def test_reference_post_lists():
+    body = front_matter.split(REFERENCE.read_text(encoding="utf-8")).body
+    ours, theirs = structures(body)
+    assert outline(ours) == outline(theirs)
+    assert count(ours, "li") == count(theirs, "li") >= 14
+
+
+def test_list_items_counted_across_the_corpus():
+    ours = theirs = 0
+    for text in CORPUS.values():
+        mine, reference = structures(text)
+        ours += count(mine, "li")
+        theirs += count(reference, "li")
+    assert ours == theirs
+    assert ours > 150

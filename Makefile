@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-pythons bench venv dev-venv system-deps clean
+.PHONY: run test test-pythons bench bench-build build preview venv dev-venv system-deps clean
 
 # The settings files restart the dev server when they are created or edited
 # (watchdog sees new files; the instance folder must exist to be watched).
@@ -35,6 +35,18 @@ test-pythons:
 
 bench: venv ## time startup, rendering, cached views and the freshness check
 	$(BIN)/python benchmarks/posts.py
+
+# The static site: build/ (a link to the latest complete build), previewed
+# locally with the URLs static hosts give it.
+OUT ?= build
+build: venv ## write the whole site as static files into build/
+	$(BIN)/flask --app website build --out $(OUT)
+
+preview: venv ## serve build/ on http://127.0.0.1:8000 as a static host would
+	$(BIN)/flask --app website preview --out $(OUT) --host $(HOST) --port $(or $(PREVIEW_PORT),8000)
+
+bench-build: venv ## time full, no-change and one-edit builds on 1,000 and 10,000 posts
+	$(BIN)/python benchmarks/build.py
 
 .PHONY: screenshots
 screenshots: dev-venv system-deps ## regenerate the README's screenshots in docs/screenshots/

@@ -63,3 +63,28 @@ def test_related_to_directly(related_app):
     assert "main" not in slugs and "none" not in slugs
     assert slugs.index("three") < slugs.index("two-new") < slugs.index("two-old") \
         < slugs.index("one")
+
+
+def test_walking_tag_lists_finds_what_scoring_everything_finds(tmp_path):
+    """The quick way on a newest-first PostList agrees with scoring every post."""
+    import datetime as dt
+    import random
+
+    from website.content.collection import PostCollection
+    from website.web.related import _related_anywhere
+
+    rng = random.Random(7)
+    tags = [f"t{n}" for n in range(12)]
+    for n in range(300):
+        day = dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(400))   # many share a day
+        chosen = ", ".join(rng.sample(tags, rng.randrange(0, 5)))
+        series = f"series: s{rng.randrange(6)}\n" if rng.random() < 0.2 else ""
+        (tmp_path / f"p{n}.md").write_text(
+            f"title: P{n}\ndate: {day}\ntags: {chosen}\n{series}\nB\n")
+    collection = PostCollection(tmp_path)
+    posts = collection.visible(dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc))
+    assert len(posts) == 300
+    for limit in (1, 3, 10):
+        for post in posts:
+            expected = _related_anywhere(post, list(posts), dt.timezone.utc, limit)
+            assert related_to(post, posts, dt.timezone.utc, limit) == expected, (post, limit)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .errors import DuplicateSlugError, PostError
 from .post import Post, tag_slug
+from .post_list import PostList, derived
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,9 @@ class Snapshot:
     # (ascending), so the ones published by a given moment are one bisect away.
     releases: list = field(default_factory=list)
     release_keys: list = field(default_factory=list)
+    # The PostList handed out for each set of visible posts (keyed by how
+    # many releases are still ahead), so what is derived from it is kept.
+    views: dict = field(default_factory=dict)
 
 
 class PostCollection:
@@ -124,8 +128,8 @@ class PostCollection:
                 errors.append(error)
             if log:
                 logger.error("Skipping posts: slug '%s' is claimed by %s", slug, names)
-        posts = sorted(by_slug.values(), key=lambda p: (p.published_at(self.tz), p.slug),
-                       reverse=True)
+        posts = PostList(sorted(by_slug.values(), key=lambda p: (p.published_at(self.tz), p.slug),
+                                reverse=True))
         releases = [p for p in posts if not p.draft]
         keys = [-p.published_at(self.tz).timestamp() for p in releases]
         return Snapshot(posts, by_slug, errors, stamps, entries, releases, keys)
@@ -155,9 +159,15 @@ class PostCollection:
         """
         snapshot = self._current
         if preview:
-            return list(snapshot.posts)
+            return snapshot.posts
         # Posts dated after ``now`` come first (newest first): skip past them.
-        return snapshot.releases[bisect.bisect_left(snapshot.release_keys, -now.timestamp()):]
+        ahead = bisect.bisect_left(snapshot.release_keys, -now.timestamp())
+        view = snapshot.views.get(ahead)
+        if view is None:
+            if len(snapshot.views) > 4:    # time only moves on: forget old moments
+                snapshot.views.clear()
+            view = snapshot.views.setdefault(ahead, PostList(snapshot.releases[ahead:]))
+        return view
 
     def get(self, slug):
         """The post with ``slug`` (whatever its state), or None."""
@@ -167,8 +177,13 @@ class PostCollection:
 def tag_index(posts):
     """``{tag_slug: (display name, [posts])}`` for ``posts``, keeping their order.
 
-    The display name is the spelling used first (by the newest post).
+    The display name is the spelling used first (by the newest post). Kept
+    on a :class:`PostList`: don't change what it returns.
     """
+    return derived(posts, "tag_index", lambda: _tag_index(posts))
+
+
+def _tag_index(posts):
     index = {}
     for post in posts:
         for tag in post.tags:

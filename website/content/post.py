@@ -1,4 +1,5 @@
 """A post: metadata, Markdown body, and HTML rendered once, when first needed."""
+import hashlib
 import logging
 import math
 import re
@@ -6,7 +7,7 @@ import threading
 from functools import cached_property
 from pathlib import Path
 
-from . import front_matter, metadata, rendering
+from . import front_matter, metadata, render_cache, rendering
 from .errors import PostError, RenderError
 
 logger = logging.getLogger(__name__)
@@ -25,8 +26,10 @@ def tag_slug(tag):
 class Post:
     """One Markdown file, read and checked. Build with :meth:`from_file`."""
 
-    def __init__(self, path, meta, body, body_line=1, mtime_ns=0):
+    def __init__(self, path, meta, body, body_line=1, mtime_ns=0, digest=""):
         self.path = Path(path)
+        # Changes whenever the file's name or bytes do (the static build's fingerprints).
+        self.digest = digest
         self.meta = meta
         self.body = body
         self.body_line = body_line
@@ -64,7 +67,8 @@ class Post:
             slug = header.fields.get("slug")
             exc.slug = slug.strip() if isinstance(slug, str) and slug.strip() else None
             raise
-        return cls(path, meta, header.body, header.body_line, mtime_ns)
+        digest = hashlib.sha1(path.name.encode() + b"\0" + data).hexdigest()
+        return cls(path, meta, header.body, header.body_line, mtime_ns, digest)
 
     def __repr__(self):
         return f"<Post {self.slug!r} {self.date:%Y-%m-%d}>"
@@ -163,7 +167,7 @@ class Post:
         # Whatever goes wrong belongs to this post alone: it is kept, logged
         # once (per version of the file) and reported, never raised elsewhere.
         try:
-            return rendering.render(self.body)
+            return render_cache.render(self.body)
         except RecursionError:
             error = self._render_error("lists or quotes are nested too deeply to render")
         except ValueError as exc:

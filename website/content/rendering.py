@@ -10,6 +10,7 @@ paragraphs or code) is rendered without the author having to mark the block.
 """
 import html
 import re
+import threading
 from dataclasses import dataclass
 
 import markdown
@@ -51,6 +52,24 @@ class _MarkdownInHtml(Preprocessor):
                 + line[match.end():])
 
 
+class _HtmlFormatter(HtmlFormatter):
+    """Pygments' HTML formatter, with its token-to-class tables worked out once per style.
+
+    Code highlighting builds one formatter per code block, and building
+    those tables is most of its cost; the output is the same.
+    """
+
+    _tables = {}
+
+    def _create_stylesheet(self):
+        key = (self.style, self.classprefix)
+        tables = self._tables.get(key)
+        if tables is None:
+            super()._create_stylesheet()
+            tables = self._tables.setdefault(key, (self.ttype2class, self.class2style))
+        self.ttype2class, self.class2style = dict(tables[0]), dict(tables[1])
+
+
 class MarkdownInHtmlExtension(Extension):
     """Registers :class:`_MarkdownInHtml` between fenced code and raw HTML handling."""
 
@@ -75,6 +94,7 @@ _EXTENSION_CONFIGS = {
     "markdown.extensions.codehilite": {
         "css_class": HIGHLIGHT_CLASS,
         "guess_lang": False,
+        "pygments_formatter": _HtmlFormatter,
     },
     "markdown.extensions.toc": {
         "permalink": "#",
@@ -94,6 +114,23 @@ class Rendered:
     toc_tokens: list    # the same as data: [{"level", "id", "name", "children"}]
 
 
+# A Markdown instance costs more to build than a post to convert: each thread
+# (and each build worker) keeps one and resets it between documents.
+_instances = threading.local()
+
+
+def _markdown(kind):
+    md = getattr(_instances, kind, None)
+    if md is None:
+        if kind == "post":
+            md = markdown.Markdown(extensions=_extensions(), extension_configs=_EXTENSION_CONFIGS,
+                                   output_format="html")
+        else:
+            md = markdown.Markdown()
+        setattr(_instances, kind, md)
+    return md.reset()
+
+
 def render(text):
     """Render Markdown ``text`` to :class:`Rendered` HTML.
 
@@ -102,8 +139,7 @@ def render(text):
         Python-Markdown and its extensions pass through.
     """
     render_limits.check(text)
-    md = markdown.Markdown(extensions=_extensions(), extension_configs=_EXTENSION_CONFIGS,
-                           output_format="html")
+    md = _markdown("post")
     # Code blocks and tables scroll sideways when too wide: keyboard users must
     # be able to reach them too. (Raw HTML tables are left as written.)
     body = (md.convert(text)
@@ -152,7 +188,7 @@ def plain_text(markdown_text):
     if cut:
         source = source[:SUMMARY_CHARS].rsplit(None, 1)[0]
     try:
-        rendered = markdown.markdown(source)
+        rendered = _markdown("plain").convert(source)
     except Exception:  # noqa: BLE001 - a summary falls back to the text as written
         rendered = html.escape(source)
     text = " ".join(html.unescape(_TAG.sub("", rendered)).split())

@@ -20,9 +20,11 @@ _ROUTE_KINDS = {"blog.post": ("post", "slug"), "blog.tag": ("tag", "tag"),
 
 
 def init_app(app):
-    """Register the commands."""
+    """Register the commands (``build`` and ``preview`` come from the build layer)."""
+    from ..build import command as build_command
     app.cli.add_command(check)
     app.cli.add_command(new_post_command)
+    build_command.init_app(app)
 
 
 def shown_path(path):

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, render_template
 
+from ..content.post_list import derived
 from .store import site_tz, visible_posts
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,14 @@ class Year:
 
 
 def group_by_month(posts, tz):
-    """``[Year]`` for ``posts`` (newest first), keeping their order inside each month."""
+    """``[Year]`` for ``posts`` (newest first), keeping their order inside each month.
+
+    Kept on a :class:`PostList`: don't change what it returns.
+    """
+    return derived(posts, ("archive", str(tz)), lambda: _group(posts, tz))
+
+
+def _group(posts, tz):
     years = []
     for post in sorted(posts, key=lambda p: p.published_at(tz), reverse=True):
         when = post.published_at(tz).astimezone(tz)

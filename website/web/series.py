@@ -2,6 +2,7 @@
 import logging
 import math
 
+from ..content.post_list import derived
 from .store import site_tz, visible_posts
 
 logger = logging.getLogger(__name__)
@@ -26,9 +27,22 @@ def series_of(post, posts, tz):
     key = series_key(post.series)
     if not key:
         return []
-    members = [p for p in posts if series_key(p.series) == key]
+    members = derived(posts, ("series", str(tz)), lambda: _all_series(posts, tz)).get(key, [])
     if post not in members:
-        members.append(post)
+        members = _in_order(members + [post], tz)
+    return members
+
+
+def _all_series(posts, tz):
+    groups = {}
+    for post in posts:
+        key = series_key(post.series)
+        if key:
+            groups.setdefault(key, []).append(post)
+    return {key: _in_order(members, tz) for key, members in groups.items()}
+
+
+def _in_order(members, tz):
     return sorted(members, key=lambda p: (p.series_part or math.inf, p.published_at(tz), p.slug))
 
 

@@ -1,4 +1,6 @@
 """The pages: home, blog index, posts, tags."""
+from urllib.parse import unquote
+
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from ..content.collection import tag_index
@@ -53,7 +55,8 @@ def paginate(posts, page):
     if page < 1 or page > pages:
         abort(404)
     canonical = url_for(request.endpoint, **request.view_args)
-    if canonical != request.path:
+    # request.path is decoded (/blog/tag/écriture); url_for's answer is quoted.
+    if unquote(canonical) != request.path:
         abort(redirect(canonical, 301))
     return posts[(page - 1) * per_page:page * per_page], pages
 

@@ -1,0 +1,516 @@
+"""``flask build``: every public URL as a file, byte for byte what the app serves."""
+import functools
+import json
+import os
+import random
+import shutil
+import struct
+import zlib
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE_POSTS, SITE_URL, TEST_POSTS
+from linkcheck import check_site
+from website.build.builder import BuildError, build
+from website.build.layout import file_for, folder_indexes
+from website.build.output import Output
+
+REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared/reference"
+
+# Content written the way other people write Markdown: GitHub-flavoured
+# tables and fences, raw HTML, links with parentheses, accents in addresses.
+HOSTILE = {
+    "café-crème.md": """---
+title: "Café <crème> & “quotes”"
+date: 2024-02-03T10:00:00+01:00
+tags: [Écriture, web development]
+---
+An accented address, a [link to part one](</blog/self-hosting-a-blog-(part-1)>) and
+[another](/blog/python-3.12-notes#a-heading).
+
+| Left | Right |
+|:-----|------:|
+| `a|b` | <b>bold</b> |
+
+~~~js
+console.log("<script>")
+~~~
+
+<details><summary>More</summary>
+
+Some *Markdown* inside raw HTML, and an image: ![Favicon](/static/img/favicon.svg)
+
+</details>
+""",
+    "c#-and-f# notes?.md": """title: C# & F# notes?
+date: 2024-02-05
+tags: c#, .net
+
+A file name with a space, `#` and `?`: all kept in its address. [Home](/).
+""",
+    "quotes-'\"-<angle>.md": """---
+title: "Quotes ' \\" and <angle> brackets"
+date: 2024-02-06
+tags: ["<b>html</b>", "a/b"]
+---
+<script>alert("raw HTML is the author's own")</script>
+
+[back](</blog/c%23-and-f%23%20notes%3F>)
+""",
+    "python-3.12-notes.md": """title: Notes on Python 3.12
+date: 2024-02-04
+tags: python, web development
+
+## A heading
+
+A dotted slug. See [the café post](/blog/caf%C3%A9-cr%C3%A8me) and the [feed](/feed.xml).[^1]
+
+[^1]: A footnote.
+""",
+}
+
+
+@functools.lru_cache(maxsize=None)
+def png(width, height, seed=0):
+    """A real PNG of noise (large and incompressible, like a screenshot's worth of bytes)."""
+    rng = random.Random(seed)
+    rows = b"".join(b"\0" + rng.randbytes(width * 3) for _ in range(height))
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows, 1)) + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def site_posts(tmp_path):
+    """Sample posts, the test posts (drafts, scheduled), hostile ones and the reference post."""
+    folder = tmp_path / "posts"
+    shutil.copytree(SAMPLE_POSTS, folder)
+    for path in TEST_POSTS.glob("*.md"):
+        shutil.copy(path, folder / path.name)
+    for name, text in HOSTILE.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    for path in REFERENCE.glob("*.md"):
+        shutil.copy(path, folder / "how-i-built-this-website-(part-4).md")
+        for part in (1, 2, 3):    # the posts it links to
+            (folder / f"how-i-built-this-website-(part-{part}).md").write_text(
+                f"title: How I built this website, part {part}\ndate: 2018-0{part}-01\n\nText.\n")
+    return folder
+
+
+@pytest.fixture
+def site_static(tmp_path):
+    """The project's static files, plus big screenshots and the images the reference post shows."""
+    folder = tmp_path / "static"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "static", folder)
+    for n, name in enumerate(["apache2_default.png", "inbound_rules.png", "record_sets.png"]):
+        (folder / "img" / name).write_bytes(png(1200, 800, seed=n))
+    (folder / "img" / "aws_logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1">'
+        '<rect width="1" height="1"/></svg>')
+    return folder
+
+
+@pytest.fixture
+def site(make_app, site_posts, site_static, tmp_path):
+    """The app on those posts, and a build of it in ``tmp_path/out/build``."""
+    app = make_app(site_posts, DEBUG=True, SHOW_DRAFTS=True)   # the build ignores both
+    app.static_folder = str(site_static)
+    out = tmp_path / "out" / "build"
+    report = build(app, out, jobs=1)
+    return app, out, report
+
+
+def manifest(out):
+    data = json.loads((out.parent / f".{out.name}-cache" / "manifest.json").read_text())
+    return data["files"]
+
+
+def urls_of(out):
+    """``{file: url}`` of the build (copies for GitHub Pages included)."""
+    return {name: entry["url"] for name, entry in manifest(out).items()}
+
+
+def test_layout():
+    assert file_for("/", True) == "index.html"
+    assert file_for("/blog", True) == "blog.html"
+    assert file_for("/blog/page/2", True) == "blog/page/2.html"
+    assert file_for("/blog/a-(b)", True) == "blog/a-(b).html"
+    assert file_for("/blog/caf%C3%A9", True) == "blog/café.html"
+    assert file_for("/blog/python-3.12", True) == "blog/python-3.12.html"
+    assert file_for("/blog/tag/t/feed.xml", False) == "blog/tag/t/feed.xml"
+    assert file_for("/code.css?v=abc", False) == "code.css"
+    assert file_for("/static/img/a.png", False) == "static/img/a.png"
+    assert folder_indexes(["blog.html", "blog/a.html", "blog/tag/t.html", "blog/tag/t/feed.xml"]) \
+        == {"blog/index.html": "blog.html", "blog/tag/t/index.html": "blog/tag/t.html"}
+
+
+def test_every_file_is_the_app_answer(site):
+    app, out, report = site
+    assert report.pages == len(manifest(out)) > 40 and not report.page_errors
+    client = app.test_client()
+    app.debug = False
+    app.config["SHOW_DRAFTS"] = False
+    for name, url in urls_of(out).items():
+        with client.get(url) as response:
+            assert response.status_code == (404 if name == "404.html" else 200), url
+            assert (out / name).read_bytes() == response.data, url
+
+
+def test_what_the_site_shows_in_production(site):
+    app, out, _ = site
+    files = set(urls_of(out))
+    assert {"index.html", "blog.html", "blog/index.html", "blog/archive.html", "feed.xml",
+            "sitemap.xml", "robots.txt", "404.html", "code.css", "static/css/site.css",
+            "blog/café-crème.html", "blog/python-3.12-notes.html",
+            "blog/self-hosting-a-blog-(part-1).html", "blog/tag/web-development.html",
+            "blog/tag/web-development/feed.xml", "blog/tag/écriture.html"} <= files
+    assert "blog/draft.html" not in files and "blog/future.html" not in files
+    assert "blog/c#-and-f# notes?.html" in files and "blog/tag/.net.html" in files
+    assert any(w.startswith("/blog/tag/.net:") for w in site[2].warnings)
+    for name in files:
+        if name.endswith(".html"):
+            text = (out / name).read_text(encoding="utf-8")
+            assert "livereload" not in text and "Draft" not in text, name
+    css_url = [e["url"] for e in manifest(out).values() if e["url"].startswith("/code.css")]
+    assert css_url and css_url[0].startswith("/code.css?v=")
+    assert f'href="{css_url[0]}"' in (out / "index.html").read_text()
+    assert f"<loc>{SITE_URL}/blog</loc>" in (out / "sitemap.xml").read_text()
+
+
+def test_sitemap_urls_and_every_link_exist(site):
+    _app, out, _ = site
+    root = ET.parse(out / "sitemap.xml").getroot()
+    locs = [el.text for el in root.iter() if el.tag.endswith("}loc")]
+    assert len(locs) > 20
+    pages = urls_of(out)
+    served = set(pages.values())
+    for loc in locs:
+        assert loc[len(SITE_URL):] in served, loc
+    broken = check_site(out, SITE_URL, pages)
+    assert broken == []
+
+
+def test_link_checker_finds_a_broken_link(site):
+    _app, out, _ = site
+    target = out / "blog" / "python-3.12-notes.html"
+    text = target.read_text(encoding="utf-8")
+    target.unlink()    # hard-linked from the cache's point of view: write a new file
+    target.write_text(text.replace('href="/feed.xml"', 'href="/fed.xml"')
+                      .replace('#a-heading"', '#no-heading"'), encoding="utf-8")
+    broken = check_site(out, SITE_URL, urls_of(out))
+    assert set(broken) == {("/blog/python-3.12-notes", "/fed.xml", "no such file"),
+                           ("/blog/python-3.12-notes", "#no-heading", "no id 'no-heading' there")}
+
+
+def test_parallel_build_is_the_same(site, make_app, site_posts, tmp_path):
+    app, out, _ = site
+    other = tmp_path / "parallel" / "build"
+    second = make_app(site_posts)
+    second.static_folder = app.static_folder
+    report = build(second, other, jobs=2)
+    assert not report.page_errors
+    for name in urls_of(out):
+        assert (other / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def _stamps(out):
+    return {name: (out / name).stat().st_mtime_ns for name in urls_of(out)}
+
+
+def test_nothing_changed_writes_nothing(site):
+    app, out, _ = site
+    before, target = _stamps(out), os.readlink(out)
+    report = build(app, out, jobs=1)
+    assert (report.written, report.removed) == (0, 0)
+    assert report.unchanged == report.pages
+    assert os.readlink(out) == target and _stamps(out) == before
+
+
+def test_one_edit_rewrites_only_what_shows_it(site, site_posts):
+    app, out, _ = site
+    before = _stamps(out)
+    old_bytes = {name: (out / name).read_bytes() for name in before}
+    path = site_posts / "python-3.12-notes.md"
+    path.write_text(path.read_text().replace("A dotted slug.", "A dotted slug, edited."))
+    report = build(app, out, jobs=1)
+    after = _stamps(out)
+    changed = {name for name in after if after[name] != before.get(name)}
+    differ = {name for name in after if (out / name).read_bytes() != old_bytes.get(name)}
+    assert changed == differ      # rewritten exactly when the bytes changed
+    assert {"blog/python-3.12-notes.html", "feed.xml", "blog/tag/python/feed.xml",
+            "blog/tag/python.html", "blog/tag/web-development.html"} <= changed
+    assert "blog/self-hosting-a-blog-(part-1).html" not in changed
+    assert "static/css/site.css" not in changed and "404.html" not in changed
+    assert "blog/archive.html" not in changed     # titles and dates unchanged: same bytes
+    assert report.written == len(changed) and report.removed == 0
+    assert "A dotted slug, edited." in (out / "blog/python-3.12-notes.html").read_text()
+
+
+def test_deleted_post_and_its_tag_disappear(site, site_posts):
+    app, out, _ = site
+    assert (out / "blog/tag/écriture.html").exists()
+    (site_posts / "café-crème.md").unlink()
+    report = build(app, out, jobs=1)
+    files = set(urls_of(out))
+    assert "blog/café-crème.html" not in files and not (out / "blog/café-crème.html").exists()
+    assert not (out / "blog/tag/écriture.html").exists()
+    assert not (out / "blog/tag/écriture/feed.xml").exists()
+    assert report.removed >= 3
+
+
+def test_old_build_folders_are_cleaned(site, site_posts):
+    app, out, _ = site
+    for n in range(3):
+        (site_posts / f"extra-{n}.md").write_text(
+            f"title: Extra {n}\ndate: 2020-01-0{n + 1}\n\nX\n")
+        build(app, out, jobs=1)
+    folders = [p for p in out.parent.iterdir() if p.name.startswith(".build-") and p.is_dir()
+               and not p.name.endswith("-cache")]
+    assert len(folders) == 2          # the live one and the one before it
+    assert out.resolve() in folders
+
+
+@pytest.mark.parametrize("slugs", [("same.html", "same"), ("Case", "case")])
+def test_collision_names_both_urls(make_app, tmp_path, slugs):
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    for n, slug in enumerate(slugs):
+        (folder / f"p{n}.md").write_text(
+            f"title: P{n}\ndate: 2024-01-0{n + 1}\nslug: {slug}\n\nB\n")
+    with pytest.raises(BuildError) as caught:
+        build(make_app(folder), tmp_path / "out", jobs=1)
+    message = str(caught.value)
+    assert f"/blog/{slugs[0]}" in message and f"/blog/{slugs[1]}" in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_post_skipped_or_strict(make_app, site_posts, tmp_path):
+    (site_posts / "broken.md").write_text("---\ntitle: Broken\ndate: 2024-13-01\n---\nBody\n")
+    app = make_app(site_posts)
+    out = tmp_path / "out"
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["build", "--out", str(out), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "broken.md:3: error: date:" in result.output and "(skipped)" in result.output
+    assert (out / "blog/python-3.12-notes.html").exists()
+    assert not (out / "blog/broken.html").exists()
+    target = os.readlink(out)
+    (site_posts / "python-3.12-notes.md").write_text("title: Changed\ndate: 2024-02-04\n\nNew\n")
+    result = runner.invoke(args=["build", "--out", str(out), "--strict"])
+    assert result.exit_code == 1
+    assert "broken.md:3: error" in result.output and "left as it was" in result.output
+    assert os.readlink(out) == target
+    assert "Notes on Python 3.12" in (out / "blog/python-3.12-notes.html").read_text()
+
+
+def test_command_prints_a_summary(app, tmp_path):
+    result = app.test_cli_runner().invoke(args=["build", "--out", str(tmp_path / "site")])
+    assert result.exit_code == 0, result.output
+    assert "warning: SITE_URL" not in result.output
+    app.config["SITE_URL"] = "http://127.0.0.1:5000"
+    local = app.test_cli_runner().invoke(args=["build", "--out", str(tmp_path / "local")])
+    assert "warning: SITE_URL is http://127.0.0.1:5000" in local.output
+    last = result.output.strip().splitlines()[-1]
+    assert " written, " in last and " unchanged, " in last and " removed" in last \
+        and last.endswith(f"-> {tmp_path / 'site'}")
+
+
+def test_output_lock_refuses_a_second_build(app, tmp_path):
+    holder = Output(tmp_path / "site")
+    holder.lock()
+    try:
+        with pytest.raises(BuildError, match="another build"):
+            build(app, tmp_path / "site", jobs=1)
+    finally:
+        holder.unlock()
+
+
+def test_an_empty_folder_is_replaced_a_full_one_refused(app, tmp_path):
+    out = tmp_path / "site"
+    out.mkdir()
+    build(app, out, jobs=1)
+    assert out.is_symlink() and (out / "index.html").exists()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    with pytest.raises(BuildError, match="was not made by a build"):
+        build(app, mine, jobs=1)
+    assert (mine / "notes.txt").read_text() == "keep me" and not mine.is_symlink()
+
+
+def test_unchanged_posts_are_never_rendered_again(site, monkeypatch):
+    app, out, _ = site
+    from website.content import rendering
+    calls = []
+    real = rendering.render
+    monkeypatch.setattr(rendering, "render", lambda text: calls.append(text) or real(text))
+    app.extensions["posts"]._checked_at = None
+    for post in app.extensions["posts"].all():
+        post.__dict__.pop("_rendered", None)
+    report = build(app, out, jobs=1, full=True)       # every page asked for again
+    assert report.written == 0 and not report.page_errors
+    assert [text for text in calls if text] == []     # every body came from the cache
+    # (the empty one is the warm-up that builds the converter before forking)
+
+
+def test_preview_serves_every_page_and_link(site):
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from linkcheck import internal_path, page_links
+    from website.build.preview import make_server
+
+    _app, out, _ = site
+    server = make_server(out, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def get(path):
+        try:
+            with urllib.request.urlopen(base + path) as response:
+                return response.status, response.headers["Content-Type"], response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers["Content-Type"], error.read()
+    try:
+        links = set()
+        for name, url in urls_of(out).items():
+            status, kind, body = get(url)
+            assert status == 200, url          # /404.html too: it is a file like the others
+            if name in manifest(out) and "copy_of" not in manifest(out)[name]:
+                assert body == (out / name).read_bytes(), url
+            if name.endswith(".html"):
+                assert kind == "text/html; charset=utf-8"
+                links.update(found[0] for _tag, link in page_links(out / name)[0]
+                             if (found := internal_path(link, url, SITE_URL)))
+        assert "/blog/caf%C3%A9-cr%C3%A8me" in links and "/blog/tag/web-development" in links
+        for path in sorted(links):
+            assert get(path)[0] == 200, path
+        status, kind, body = get("/no/such/page")
+        assert status == 404 and body == (out / "404.html").read_bytes()
+        assert get("/blog/")[0] == 200                    # blog/index.html, as GitHub Pages
+        assert get("/../../etc/passwd")[0] == 404
+        assert get("/static/")[0] == 404                   # never a folder listing
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_a_killed_build_leaves_the_previous_output_whole(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from posts import write_posts
+
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    write_posts(posts, 300)
+    out = tmp_path / "site" / "build"
+    env = dict(os.environ, FLASK_POSTS_DIR=str(posts), FLASK_SITE_URL=SITE_URL)
+    command = [sys.executable, "-m", "flask", "--app", "website", "build", "--out", str(out),
+               "--jobs", "1"]
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run(command, cwd=root, env=env, check=True, capture_output=True)
+    before = {name: (out / name).read_bytes() for name in urls_of(out)}
+    target = os.readlink(out)
+    for path in posts.glob("*.md"):        # every page changes: a long write phase
+        path.write_text(path.read_text().replace("Post number", "Entry number"))
+    build_process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            staging = [p for p in out.parent.iterdir() if p.name.startswith(".build-2")
+                       and p.name != target and (p / "blog").is_dir()]
+            if staging and sum(1 for _ in (staging[0] / "blog").glob("*.html")) > 20:
+                break
+            time.sleep(0.01)
+        else:
+            pytest.fail("the build never reached its write phase")
+        build_process.send_signal(signal.SIGKILL)
+    finally:
+        build_process.wait()
+    assert build_process.returncode == -signal.SIGKILL
+    assert os.readlink(out) == target
+    assert {name: (out / name).read_bytes() for name in before} == before
+    assert "Post number" in (out / "blog/post-7.html").read_text()
+    subprocess.run(command, cwd=root, env=env, check=True, capture_output=True)
+    assert "Entry number" in (out / "blog/post-7.html").read_text()
+    leftovers = [p.name for p in out.parent.iterdir()
+                 if p.name.startswith(".build-2") and p.is_dir()]
+    assert sorted(leftovers) == sorted([target, os.readlink(out)])
+
+
+def test_progress_on_a_terminal_line():
+    import io
+
+    from website.build.command import Progress
+    stream = io.StringIO()
+    progress = Progress(stream)
+    for done in range(1, 11):
+        progress(done, 10)
+    progress.clear()
+    text = stream.getvalue()
+    assert text.startswith("\r1/10 pages") and "\r10/10 pages" in text
+    assert text.endswith("\r\033[K")
+
+
+def test_render_cache_gives_back_what_was_rendered(tmp_path, site_posts):
+    from website.content import rendering
+    from website.content.render_cache import RenderCache
+    cache = RenderCache(tmp_path / "bodies.sqlite")
+    texts = [path.read_text(encoding="utf-8") for path in sorted(site_posts.glob("*.md"))]
+    for text in texts:
+        assert cache.get(text) is None
+        cache.put(text, rendering.render(text))
+    cache.flush()
+    cache.close()
+    again = RenderCache(tmp_path / "bodies.sqlite")       # another process would see the same
+    for text in texts:
+        assert again.get(text) == rendering.render(text)
+    assert any(again.get(text).toc_tokens for text in texts)
+    again.put_facts({"abc": {"summary": "S", "reading_minutes": 3,
+                             "tag_slugs": frozenset({"a", "b"})}})
+    assert again.get_facts(["abc", "other"]) == {
+        "abc": {"summary": "S", "reading_minutes": 3, "tag_slugs": frozenset({"a", "b"})}}
+    again.close()
+
+
+def test_a_page_that_fails_keeps_its_last_version(make_app, site_posts, tmp_path):
+    app = make_app(site_posts, TESTING=False)     # errors become 500 pages, as in production
+    out = tmp_path / "out"
+    build(app, out, jobs=1)
+    before = (out / "blog/python-3.12-notes.html").read_bytes()
+    real = app.jinja_env.globals["related_posts"]
+
+    def related_posts(post):
+        if post.slug == "python-3.12-notes":
+            raise RuntimeError("a template helper broke")
+        return real(post)
+    app.jinja_env.globals["related_posts"] = related_posts
+    path = site_posts / "python-3.12-notes.md"
+    path.write_text(path.read_text().replace("A dotted slug.", "Changed."))
+    (site_posts / "why-plain-files.md").write_text(
+        (site_posts / "why-plain-files.md").read_text() + "\nOne more line.\n")
+    target = os.readlink(out)
+    with pytest.raises(BuildError, match="1 page"):
+        build(app, out, jobs=1, strict=True)
+    assert os.readlink(out) == target
+    report = build(app, out, jobs=1)
+    assert report.page_errors == ["/blog/python-3.12-notes: the app answered 500"]
+    assert (out / "blog/python-3.12-notes.html").read_bytes() == before
+    assert "One more line." in (out / "blog/why-plain-files.html").read_text()
+    app.jinja_env.globals["related_posts"] = real
+    build(app, out, jobs=1)                        # tried again, now it works
+    assert "Changed." in (out / "blog/python-3.12-notes.html").read_text()

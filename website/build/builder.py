@@ -1,0 +1,281 @@
+"""One build: plan every page, render what changed, swap the new output in."""
+import datetime as dt
+import logging
+import math
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from flask import g
+
+from ..content import render_cache, rendering
+from ..web.store import collection, site_tz
+from . import layout, pages as site_pages, workers
+from .fetch import fetch
+from .output import Output, OutputError
+
+logger = logging.getLogger(__name__)
+
+
+class BuildError(Exception):
+    """The build stopped; the previous output is left as it was."""
+
+    def __init__(self, message, post_errors=(), page_errors=()):
+        super().__init__(message)
+        self.post_errors = list(post_errors)
+        self.page_errors = list(page_errors)
+
+
+@dataclass
+class Report:
+    """What a build did, for the summary line."""
+
+    pages: int = 0
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    seconds: float = 0.0
+    folder: object = None
+    post_errors: list = field(default_factory=list)   # PostError, one per skipped post
+    page_errors: list = field(default_factory=list)   # "url: what went wrong"
+    warnings: list = field(default_factory=list)      # "url: what may go wrong where"
+    files: dict = field(default_factory=dict)         # file -> {url, fingerprint, sha}
+    new_files: set = field(default_factory=set)       # files written by this build
+
+    def summary(self):
+        """One line: pages written, unchanged, removed, seconds."""
+        errors = len(self.post_errors) + len(self.page_errors)
+        extra = f", {errors} error{'s' * (errors != 1)}" if errors else ""
+        return (f"{self.pages} files: {self.written} written, {self.unchanged} unchanged, "
+                f"{self.removed} removed{extra} in {self.seconds:.2f} s")
+
+
+def build(app, out, jobs=None, strict=False, full=False, progress=None):
+    """Write the site ``app`` serves into ``out``; return a :class:`Report`.
+
+    :param jobs: worker processes (default: every core).
+    :param strict: any error (a bad post, a page that fails) stops the build.
+    :param full: render every page, ignoring what the last build recorded.
+    :param progress: called with ``(done, total)`` as pages are finished.
+    :raise BuildError: nothing was published (collision, strict error, busy output).
+    """
+    started = time.perf_counter()
+    output = Output(out)
+    try:
+        output.check()
+        output.lock()
+    except (OSError, OutputError) as exc:
+        raise BuildError(str(exc)) from None
+    cache = render_cache.RenderCache(output.cache / "bodies.sqlite")
+    render_cache.use(cache)
+    try:
+        with production(app):
+            report = _build(app, output, jobs or cores(), strict, full, progress)
+        cache.flush()
+        _prune(cache, app)
+    finally:
+        render_cache.use(None)
+        cache.close()
+        output.unlock()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def cores():
+    """The cores this process may run on (all of the machine's, unless limited)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:      # not Linux
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def production(app):
+    """``app`` as it runs live: no debug, no drafts, one look at the posts, one moment."""
+    saved = app.debug, app.config["SHOW_DRAFTS"], app.config["POSTS_CHECK_INTERVAL"]
+    moment = dt.datetime.now(site_tz(app))
+
+    def pin_now():
+        g.now = moment
+
+    hooks = app.before_request_funcs.setdefault(None, [])
+    app.debug = False
+    app.config["SHOW_DRAFTS"] = False
+    app.config["POSTS_CHECK_INTERVAL"] = math.inf
+    hooks.insert(0, pin_now)
+    try:
+        with app.app_context():
+            collection().refresh(force=True, log=False)
+        with app.test_request_context("/"):
+            g.now = moment
+            yield
+    finally:
+        hooks.remove(pin_now)
+        app.debug, app.config["SHOW_DRAFTS"], app.config["POSTS_CHECK_INTERVAL"] = saved
+
+
+def _build(app, output, jobs, strict, full, progress):
+    report = Report(post_errors=collection().errors)
+    if strict and report.post_errors:
+        raise BuildError(f"{len(report.post_errors)} post(s) with errors (--strict)",
+                         report.post_errors)
+    pages = site_pages.site_pages(site_pages.site_fingerprint(app))
+    copies = _check_layout(pages)
+    report.warnings = [f"{page.url}: its file {page.file} has a part starting with '.', "
+                       "which some hosts hide or refuse (GitHub Pages with Jekyll, Apache "
+                       "configs that deny dotfiles)"
+                       for page in pages if "/." in "/" + page.file]
+    previous = output.current()
+    manifest = {} if full else output.read_manifest(previous)
+    carried, todo = _plan(pages, manifest, previous)
+    wanted = {page.file for page in pages} | set(copies)
+    old_files = set(manifest) if manifest else _files_in(previous)
+    report.pages = len(wanted)
+    if not todo and wanted == old_files:
+        report.unchanged, report.folder = len(wanted), previous
+        return report
+    folder = output.new_folder()
+    try:
+        _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, progress)
+        if strict and report.page_errors:
+            raise BuildError(f"{len(report.page_errors)} page(s) failed (--strict)",
+                             report.post_errors, report.page_errors)
+        _copy_folder_indexes(folder, copies, report)
+        built = set(report.files)
+        report.removed = len(old_files - built)
+        report.unchanged = len(built) - report.written
+        if report.written == 0 and report.removed == 0 and previous is not None:
+            shutil.rmtree(folder)      # nothing changed: leave the live output alone
+            report.folder = previous
+            return report
+        replaced = output.publish(folder)
+        output.write_manifest(folder, report.files)
+        output.clean(keep={folder, replaced})
+        report.folder = folder
+        return report
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _check_layout(pages):
+    try:
+        owners = [(page.file, page.url) for page in pages]
+        copies = layout.folder_indexes([name for name, _url in owners])
+        by_file = {page.file: page.url for page in pages}
+        owners += [(copy, f"{by_file[original]} (its copy {copy}, for GitHub Pages)")
+                   for copy, original in copies.items()]
+        layout.check_collisions(owners)
+    except layout.CollisionError as exc:
+        raise BuildError(str(exc)) from None
+    return copies
+
+
+def _plan(pages, manifest, previous):
+    carried, todo = [], []
+    for index, page in enumerate(pages):
+        entry = manifest.get(page.file)
+        if (entry and entry.get("url") == page.url and entry.get("fingerprint") == page.fingerprint
+                and previous is not None):
+            carried.append(page)
+        else:
+            todo.append(index)
+    return carried, todo
+
+
+def _files_in(folder):
+    if folder is None:
+        return set()
+    found = set()
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            found.add(os.path.relpath(os.path.join(root, name), folder).replace(os.sep, "/"))
+    return found
+
+
+def _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, progress):
+    for parent in sorted({os.path.dirname(page.file) for page in pages}):
+        if parent:
+            (folder / parent).mkdir(parents=True, exist_ok=True)
+    job = workers.Job(app, pages, folder, previous, manifest)
+    by_file = {page.file: page for page in pages}
+    total, done = len(pages), 0
+
+    def record(result):
+        nonlocal done
+        done += 1
+        page = by_file[result.file]
+        if result.outcome == "failed":
+            report.page_errors.append(result.message)
+            result = _keep_last_version(job, page)
+            if result is None:
+                return
+        report.files[result.file] = {"url": page.url, "fingerprint": page.fingerprint,
+                                     "sha": result.sha}
+        if result.outcome == "written":
+            report.written += 1
+            report.new_files.add(result.file)
+        if progress:
+            progress(done, total)
+
+    for page in carried:
+        try:
+            record(workers.carry_over(job, page))
+        except OSError:     # gone from the previous output: render it after all
+            done -= 1
+            todo.append(pages.index(page))
+    _warm(app)
+    # Posts' own pages first: they work out each post's summary and reading
+    # time, which the listings (second round) then reuse instead of every
+    # worker working them out again; the cache keeps them for later builds.
+    cache = render_cache._active
+    if cache is not None:
+        workers.recall(app, cache)
+    first = [i for i in todo if pages[i].post]
+    second = [i for i in todo if not pages[i].post]
+    results = []
+    workers.run(job, first, jobs, lambda result: (results.append(result), record(result)))
+    absorbed = workers.absorb(app, pages, results)
+    if cache is not None:
+        cache.put_facts(absorbed)
+    workers.run(job, second, jobs, record)
+
+
+def _warm(app):
+    """Work out in the parent what every worker would otherwise work out again.
+
+    Templates compiled, Markdown converters built, static files' hashes
+    known: the forked workers start with them.
+    """
+    for name in app.jinja_env.list_templates():
+        if name.endswith(".html"):
+            app.jinja_env.get_template(name)
+    rendering.render("")
+    rendering.plain_text("")
+    fetch(app, "/" + layout.NOT_FOUND_FILE)
+
+
+def _keep_last_version(job, page):
+    """A failed page keeps the last build's file, if any (and is retried next time)."""
+    if job.previous is None or not (job.previous / page.file).is_file():
+        return None
+    workers.link_or_copy(job.previous / page.file, job.folder / page.file)
+    page.fingerprint = ""
+    return workers.Result(page.file, "unchanged", "")
+
+
+def _copy_folder_indexes(folder, copies, report):
+    for copy, original in copies.items():
+        if original in report.files:
+            workers.link_or_copy(folder / original, folder / copy)
+            report.files[copy] = dict(report.files[original], fingerprint="", copy_of=original)
+            if original in report.new_files:
+                report.written += 1
+
+
+def _prune(cache, app):
+    with app.app_context():
+        posts = collection().all()
+    cache.prune([post.body for post in posts])

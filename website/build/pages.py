@@ -1,0 +1,174 @@
+"""Every URL the build writes, where it goes, and a fingerprint of what it shows.
+
+The URLs come from where the sitemap's do (:func:`public_pages`), plus the
+feeds, ``robots.txt``, the 404 page, the static files and the code
+stylesheet. A page's fingerprint hashes everything its bytes depend on: the
+posts it shows (their file's digest), the site's settings, templates, code
+and static files. A page whose fingerprint is unchanged since the last build
+is not rendered again.
+"""
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import current_app, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+
+from ..content.collection import tag_index
+from ..web.assets import code_css_url
+from ..web.public import public_posts, site_url
+from ..web.related import related_posts
+from ..web.series import series_posts
+from ..web.sitemap import public_pages
+from . import layout
+
+PACKAGE = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Page:
+    """One URL to write: where, what it depends on, and roughly how big it is."""
+
+    url: str                  # path and query, as the app is asked
+    html: bool                # written as .html (pages) or under its own name
+    fingerprint: str
+    cost: int = 1             # posts it shows: big pages start first
+    status: int = 200         # what the app must answer (404 for the 404 page)
+    post: str = ""            # the slug of the post, on a post's own page
+    file: str = ""            # where it is written (from the URL)
+
+    def __post_init__(self):
+        self.file = layout.file_for(self.url, self.html)
+
+
+def site_fingerprint(app):
+    """What every page depends on: code, templates, settings, static files, the year."""
+    digest = hashlib.sha256()
+    for folder in (PACKAGE, Path(app.root_path, app.template_folder or "templates")):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".html", ".xml", ".txt", ".j2", ".jinja"):
+                digest.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes())
+    settings = {key: value for key, value in app.config.items() if key != "SECRET_KEY"}
+    digest.update(json.dumps(settings, sort_keys=True, default=repr).encode())
+    for relative, stamp in static_files(app.static_folder):
+        digest.update(f"{relative}\0{stamp}\n".encode())
+    digest.update(str(dt.date.today().year).encode())   # the footer's copyright year
+    return digest.hexdigest()
+
+
+def static_files(folder):
+    """``[(relative path, "mtime size")]`` of every file under ``folder``, sorted."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = os.path.join(root, name)
+            info = os.stat(path)
+            found.append((os.path.relpath(path, folder).replace(os.sep, "/"),
+                          f"{info.st_mtime_ns} {info.st_size}"))
+    return found
+
+
+def site_pages(site):
+    """Every :class:`Page` of the site, inside a request context of the build.
+
+    :param site: the hash from :func:`site_fingerprint`.
+    """
+    posts = public_posts()
+    match = current_app.url_map.bind("localhost").match
+    prefix = site_url()
+    pages, seen = [], set()
+
+    def add(url, inputs, html=True, cost=1, status=200, post=""):
+        if url in seen:
+            return
+        seen.add(url)
+        digest = hashlib.sha256(f"{site}\n{url}\n".encode())
+        digest.update(repr(inputs).encode())
+        pages.append(Page(url, html, digest.hexdigest(), cost, status, post))
+
+    for absolute, _lastmod in public_pages():
+        url = absolute[len(prefix):] if absolute.startswith(prefix) else urlsplit(absolute).path
+        endpoint, values = _endpoint(url, match)
+        add(url, _inputs(endpoint, values, posts), cost=_cost(endpoint, values, posts),
+            post=values.get("slug", "") if endpoint == "blog.post" else "")
+    add(url_for("feeds.site_feed"), _versions(posts[:_setting("FEED_POSTS")]), html=False)
+    for slug, (_name, tagged) in sorted(tag_index(posts).items()):
+        add(url_for("feeds.tag_feed", tag=slug), _versions(tagged[:_setting("FEED_POSTS")]),
+            html=False)
+    add(url_for("sitemap.sitemap"), _versions(posts), html=False, cost=len(posts))
+    add(url_for("sitemap.robots"), (), html=False)
+    add(code_css_url(), (), html=False)
+    add("/" + layout.NOT_FOUND_FILE, (), status=404)
+    for relative, stamp in static_files(current_app.static_folder):
+        add(url_for("static", filename=relative), stamp, html=False)
+    return pages
+
+
+def _setting(name):
+    return int(current_app.config[name])
+
+
+def _versions(posts):
+    """What identifies what ``posts`` show: each one's slug and file digest, in order."""
+    return [(post.slug, post.digest) for post in posts]
+
+
+def _endpoint(url, match):
+    try:
+        return match(urlsplit(url).path, method="GET")
+    except (HTTPException, RequestRedirect):
+        return None, {}
+
+
+def _inputs(endpoint, values, posts):
+    """What the page of ``endpoint`` shows, as data (anything unknown: every post)."""
+    if endpoint == "blog.home":
+        return _versions(posts[:_setting("HOME_POSTS")])
+    if endpoint == "blog.index":
+        per_page = max(1, _setting("POSTS_PER_PAGE"))
+        page = values.get("page", 1)
+        tags = posts.derived("tag_counts", lambda: sorted(
+            (slug, name, len(tagged)) for slug, (name, tagged) in tag_index(posts).items()))
+        return len(posts), tags, _versions(posts[(page - 1) * per_page:page * per_page])
+    if endpoint == "blog.post":
+        return _post_inputs(values["slug"], posts)
+    if endpoint == "blog.tag":
+        name, tagged = tag_index(posts).get(values["tag"], ("", []))
+        return name, _versions(tagged)
+    return _versions(posts)
+
+
+def _post_inputs(slug, posts):
+    post = _by_slug(posts, slug)
+    if post is None:
+        return ()
+    at = posts.index(post)
+    neighbours = posts[max(0, at - 1):at + 2]
+    return (_versions(neighbours), _versions(related_posts(post)), _versions(series_posts(post)))
+
+
+def _by_slug(posts, slug):
+    positions = posts.derived("positions", lambda: {p.slug: i for i, p in enumerate(posts)})
+    at = positions.get(slug)
+    return posts[at] if at is not None else None
+
+
+def _cost(endpoint, values, posts):
+    """Roughly how many posts' worth of work the page is."""
+    if endpoint == "blog.tag":
+        return len(tag_index(posts).get(values["tag"], ("", []))[1])
+    if endpoint == "archive.archive":
+        return len(posts) // 4      # a line per post
+    if endpoint == "blog.index":
+        return _setting("POSTS_PER_PAGE")
+    if endpoint == "blog.home":
+        return _setting("HOME_POSTS")
+    return 1

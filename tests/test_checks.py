@@ -328,4 +328,5 @@ def test_a_fresh_clone_passes_check_without_a_warning(tmp_path):
                             env={"PATH": "/usr/bin:/bin"})
     count = len(list((project / "posts").glob("*.md")))
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout == f"{count} posts checked: 0 errors, 0 warnings in posts\n"
+    assert result.stdout == (f"{count} posts and 1 page checked: 0 errors, 0 warnings "
+                             "in posts and pages\n")

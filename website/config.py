@@ -46,6 +46,10 @@ TIMEZONE = "UTC"               # for dates written without a time zone
 POSTS_CHECK_INTERVAL = 2.0
 RELATED_POSTS = 3              # related posts (by shared tags) under a post; 0 for none
 
+# --- Pages -----------------------------------------------------------------
+# Standalone pages (About, Projects): pages/about.md is /about.
+PAGES_DIR = "pages"            # relative to the project folder, or absolute
+
 # --- Feeds -----------------------------------------------------------------
 FEED_POSTS = 20                # latest posts in /feed.xml and in each tag's feed
 FEED_FULL_CONTENT = True       # whole posts in feeds; False for the summary only

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from flask import g
 
 from ..content import render_cache, rendering
+from ..web.pages import collection as page_collection
 from ..web.store import collection, site_tz
 from . import layout, pages as site_pages, workers
 from .fetch import fetch
@@ -108,6 +109,7 @@ def production(app):
     try:
         with app.app_context():
             collection().refresh(force=True, log=False)
+            page_collection().refresh(force=True, log=False)
         with app.test_request_context("/"):
             g.now = moment
             yield
@@ -117,7 +119,7 @@ def production(app):
 
 
 def _build(app, output, jobs, strict, full, progress):
-    report = Report(post_errors=collection().errors)
+    report = Report(post_errors=collection().errors + page_collection().errors)
     if strict and report.post_errors:
         raise BuildError(f"{len(report.post_errors)} post(s) with errors (--strict)",
                          report.post_errors)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from flask import g
 
 from ..content import render_cache, rendering
+from ..web.images import prepare as prepare_images
 from ..web.pages import collection as page_collection
 from ..web.store import collection, site_tz
 from . import layout, pages as site_pages, workers
@@ -123,6 +124,8 @@ def _build(app, output, jobs, strict, full, progress):
     if strict and report.post_errors:
         raise BuildError(f"{len(report.post_errors)} post(s) with errors (--strict)",
                          report.post_errors)
+    # Image variants are static files of the build: made before the list of files.
+    prepare_images(collection().all() + page_collection().all())
     pages = site_pages.site_pages(site_pages.site_fingerprint(app))
     copies = _check_layout(pages)
     report.warnings = [f"{page.url}: its file {page.file} has a part starting with '.', "

@@ -11,7 +11,8 @@
 #   2. install requirements.txt into the venv, only if it changed;
 #   3. `flask --app website check` on the new version, in a temporary copy;
 #   4. fast-forward the working tree to exactly the checked commit;
-#   5. touch website.wsgi: mod_wsgi restarts the site's daemon processes
+#   5. `flask --app website images`: resized copies of new images;
+#   6. touch website.wsgi: mod_wsgi restarts the site's daemon processes
 #      gracefully on the next request. Apache itself is not restarted.
 # A failed fetch or check leaves the working tree, and so the running site,
 # as it was, and says why. From your own machine: make deploy HOST=user@server
@@ -110,6 +111,9 @@ main() {
     check_version "$target"
 
     git merge --quiet --ff-only "$target" || err "fast-forward to $target failed"
+    # Resized copies of new images now, not on the first visitors' requests
+    # (the site makes any that are missing itself, so a failure here is not fatal).
+    "$VENV_DIR/bin/flask" --app website images || say "warning: flask --app website images failed; the site will make the image variants itself"
     touch website.wsgi
     say "now at $(git log -1 --format='%h %s'); the site reloads on its next request"
 }

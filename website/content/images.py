@@ -164,10 +164,15 @@ class ImagePipeline:
                   for name in self.formats for w in self._widths_for(width)]
         missing = [item for item in wanted if not (self.static_folder / item[2]).exists()]
         if missing:
-            image.load()
-            upright = ImageOps.exif_transpose(image)
-            for name, w, relative in missing:
-                self._write_variant(upright, w, name, self.static_folder / relative)
+            try:
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+                for name, w, relative in missing:
+                    self._write_variant(upright, w, name, self.static_folder / relative)
+            except OSError as exc:
+                # A read-only static/ (or a full disk): the image is served as it is.
+                logger.error("Can't make the resized copies of %s: %s", image.filename, exc)
+                return ImageInfo(width, height, len(data), digest, (), True)
         variants = tuple((name, [(w, rel) for n, w, rel in wanted if n == name])
                          for name in self.formats)
         return ImageInfo(width, height, len(data), digest, variants, True)
@@ -264,8 +269,9 @@ class ImagePipeline:
 
 def _with_attribute(text, attribute):
     """The tag ``text`` as written, plus ``attribute`` (``loading="lazy"``)."""
-    end = len(text) - (2 if text.endswith("/>") else 1)
-    return text[:end].rstrip() + " " + attribute + text[end:]
+    if text.endswith("/>"):
+        return text[:-2].rstrip() + " " + attribute + " />"
+    return text[:-1].rstrip() + " " + attribute + ">"
 
 
 def _inside(spans, at, body):

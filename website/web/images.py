@@ -95,4 +95,5 @@ def images_command():
     pages.refresh(force=True, log=False)
     count = prepare(posts.all() + pages.all())
     formats = " and ".join(name.upper() for name in variant_formats()) or "no format"
-    click.echo(f"{count} images ready ({formats} variants in static/_variants)")
+    plural = "" if count == 1 else "s"
+    click.echo(f"{count} image{plural} ready ({formats} variants in static/_variants)")

@@ -253,7 +253,6 @@ def image_app(make_app, posts_dir, static):
     (posts_dir / "screenshots.md").write_text(IMAGE_POST)
     app = make_app(posts_dir)
     app.static_folder = str(static)
-    app.extensions["images"].static_folder = static
     return app
 
 
@@ -284,7 +283,6 @@ def test_dev_server_picks_up_an_edited_image(make_app, posts_dir, static):
     (posts_dir / "screenshots.md").write_text(IMAGE_POST)
     app = make_app(posts_dir, DEBUG=True)
     app.static_folder = str(static)
-    app.extensions["images"].static_folder = static
     client = app.test_client()
     assert 'width="1800"' in client.get("/blog/screenshots").text
     screenshot(static / "img" / "shot.png", 900, 600)

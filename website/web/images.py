@@ -23,18 +23,22 @@ _STATIC_IMAGE = re.compile(r"""/static/[^\s"'()<>]+\.(?:png|jpe?g|webp|bmp|tiff?
 
 
 def init_app(app):
-    """Set up the pipeline, give templates :func:`body_html`, add the ``images`` command."""
-    if app.config["IMAGE_PIPELINE"]:
-        app.extensions["images"] = ImagePipeline(
-            app.static_folder, app.static_url_path, app.config["IMAGE_WIDTHS"],
-            sizes=app.config["IMAGE_SIZES"])
+    """Give templates :func:`body_html`; add the ``images`` command."""
     app.add_template_global(body_html)
     app.cli.add_command(images_command)
 
 
 def pipeline():
-    """The app's :class:`ImagePipeline`, or None when ``IMAGE_PIPELINE`` is off."""
-    return current_app.extensions.get("images")
+    """The app's :class:`ImagePipeline` for its static folder, or None when ``IMAGE_PIPELINE`` is off."""
+    config = current_app.config
+    if not config["IMAGE_PIPELINE"]:
+        return None
+    found = current_app.extensions.get("images")
+    if found is None or found.static_folder != Path(current_app.static_folder):
+        found = ImagePipeline(current_app.static_folder, current_app.static_url_path,
+                              config["IMAGE_WIDTHS"], sizes=config["IMAGE_SIZES"])
+        current_app.extensions["images"] = found
+    return found
 
 
 def body_html(doc):

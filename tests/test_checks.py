@@ -116,7 +116,7 @@ def test_links_in_every_syntax(blog):
         tags: flask
 
         An [angle-bracket link](</blog/a-(b)>) and a [bare one](/blog/a-(b)) work.
-        A [reference][ref] and an absolute [link](https://blog.example.com/blog/good#top).
+        A [reference][ref] and an absolute [post link](https://blog.example.com/blog/good#top).
         Tag [flask](/blog/tag/flask), its [feed](/blog/tag/flask/feed.xml), [home](/),
         the [archive](/blog/archive) and the [feed](/feed.xml) are all there.
         <a href="/blog/good">Raw HTML</a>, <img src="/static/img/favicon.svg" alt="">

@@ -65,6 +65,22 @@ class ImageInfo:
     shrinkable: bool = True   # False: animated or a GIF, served as it is
 
 
+def can_shrink(path):
+    """True when the pipeline makes smaller variants of the image at ``path``.
+
+    False for GIFs, animations, SVG and anything Pillow can't read. Reads the
+    header only; writes nothing.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in RASTER_SUFFIXES:
+        return False
+    try:
+        with Image.open(path) as image:
+            return image.format != "GIF" and not getattr(image, "is_animated", False)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return False
+
+
 class _Tag(HTMLParser):
     """The attributes of one start tag, in order, values unescaped."""
 

@@ -17,6 +17,7 @@ from ..content import front_matter, html_links
 from ..content.page import Page
 from ..content.post import tag_slug
 from ..content.source_scan import Source, known_language
+from .reader_checks import reader_findings, static_file_finder
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class Site:
     :param broken_stems: file names (no ``.md``) of posts that failed to load.
     :param pages: every good standalone page, drafts included.
     :param reserved: first path parts the site's routes own (no page may use them).
+    :param image_size_warning: bytes; heavier local images the pipeline can't shrink warn.
     """
 
     posts: list
@@ -84,6 +86,7 @@ class Site:
     broken_stems: frozenset = frozenset()
     pages: list = field(default_factory=list)
     reserved: frozenset = frozenset()
+    image_size_warning: int = 0
 
     def __post_init__(self):
         self.by_slug = {post.slug: post for post in self.posts}
@@ -133,6 +136,11 @@ def check_post(post, site):
         if message:
             line = source.line_of(url, url.replace("&", "&amp;"), unquote(url))
             problems.append(Problem(path, line, message))
+    if error is None:
+        findings = reader_findings(post.html, Source(text, post.body),
+                                   static_file_finder(site.static_folder),
+                                   site.image_size_warning)
+        problems += [Problem(path, line, message, WARNING) for line, message in findings]
     for fence in source.fences:
         if fence.language and not known_language(fence.language):
             problems.append(Problem(path, fence.line, f"code language '{fence.language}' is "

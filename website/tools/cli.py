@@ -99,6 +99,7 @@ def _problems(posts, pages):
         current_app.config["SITE_URL"], route_resolver(current_app),
         frozenset(os.path.splitext(os.path.basename(e.path))[0] for e in posts.errors),
         pages.all(), frozenset(reserved_prefixes(current_app)),
+        int(current_app.config["IMAGE_SIZE_WARNING"]),
     )
     problems = [checks.from_post_error(error) for error in posts.errors + pages.errors]
     problems += checks.check_posts(site)

@@ -57,6 +57,37 @@ That is the whole site. The next post covers the server itself.
 """
 
 
+BIG_POST = """\
+---
+title: One big screenshot
+date: 2026-01-21
+---
+
+A retina screenshot, straight from the screen.
+
+![A long page captured at twice the pixels](/static/img/shots/big.png)
+"""
+
+
+def with_a_photo(path):
+    """Paste a photo-like area (grainy colour gradients) into the screenshot at ``path``.
+
+    Screens show photos; PNG compresses their grain poorly, which is what
+    makes real screenshots weigh megabytes.
+    """
+    from PIL import Image, ImageFilter
+    with Image.open(path) as shot:
+        shot = shot.convert("RGB")
+    width, height = shot.width * 3 // 4, min(shot.height // 2, 1400)
+    channels = [Image.linear_gradient("L").resize((width, height)).rotate(angle, expand=False)
+                for angle in (0, 90, 180)]
+    photo = Image.merge("RGB", channels)
+    grain = Image.merge("RGB", [Image.effect_noise((width, height), 60) for _ in range(3)])
+    photo = Image.blend(photo, grain.filter(ImageFilter.GaussianBlur(1.5)), 0.12)
+    shot.paste(photo, ((shot.width - width) // 2, 400))
+    shot.save(path)
+
+
 @pytest.fixture(scope="module")
 def screenshot_site(tmp_path_factory, browser):
     """``(workdir, {name: bytes})``: posts + a static folder with the four PNGs."""
@@ -73,10 +104,20 @@ def screenshot_site(tmp_path_factory, browser):
             page.goto(url + path, wait_until="networkidle")
             page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
             context.close()
+        # A retina capture of a long page: a PNG of megabytes.
+        context = browser.new_context(viewport={"width": WIDTH, "height": 1000},
+                                      device_scale_factor=2)
+        page = context.new_page()
+        page.goto(url + "/blog/notes-on-readable-code-blocks", wait_until="networkidle")
+        page.screenshot(path=str(work / "big.png"), full_page=True)
+        context.close()
+    with_a_photo(work / "big.png")
     posts = work / "posts"
     shutil.copytree(SAMPLE_POSTS, posts)
     (posts / f"{POST_SLUG}.md").write_text(POST)
-    sizes = {p.name: p.stat().st_size for p in sorted(shots.iterdir())}
+    (posts / "one-big-screenshot.md").write_text(BIG_POST)
+    shutil.move(work / "big.png", shots / "big.png")
+    sizes = {p.name: p.stat().st_size for p in sorted(shots.iterdir()) if p.name != "big.png"}
     return work, sizes
 
 
@@ -88,7 +129,7 @@ def sites(screenshot_site):
     app = create_app({"POSTS_DIR": str(work / "posts")})
     app.static_folder = str(work / "static")
     made = app.test_cli_runner().invoke(args=["images"])
-    assert made.exit_code == 0 and made.output.startswith("4 images ready"), made.output
+    assert made.exit_code == 0 and made.output.startswith("5 images ready"), made.output
     headers = [("Content-Security-Policy", apache_csp())]
     with serve_site(work / "posts", work / "static", headers, IMAGE_PIPELINE=False) as before, \
             serve_site(work / "posts", work / "static", headers) as after:
@@ -182,3 +223,23 @@ def test_lighthouse_targets_with_the_pipeline(sites, chromium, summary):
     assert after["lcp"] <= 2.5, after
     assert after["cls"] == 0, after
     assert ratio <= 0.35, (before, after)
+
+
+def test_a_phone_gets_a_small_avif_of_a_big_png(sites, screenshot_site, new_page, summary):
+    work, _sizes = screenshot_site
+    original = (work / "static" / "img" / "shots" / "big.png").stat().st_size
+    assert original > 1.5 * 1024 * 1024
+    page = new_page(viewport={"width": 412, "height": 823}, device_scale_factor=1.75,
+                    is_mobile=True, has_touch=True)
+    images = {}
+    page.on("response", lambda r: images.__setitem__(r.url, len(r.body()))
+            if r.request.resource_type == "image" else None)
+    page.goto(f"{sites['after']}/blog/one-big-screenshot", wait_until="networkidle")
+    current = page.eval_on_selector(".post-body img", "img => img.currentSrc")
+    assert current.endswith("-800.avif")    # 372 CSS px at 1.75x: the 800 px variant
+    sent = images[current]
+    assert [url for url in images if url.endswith(".png")] == []
+    summary("Images: test post", f"a {original / 1024:.0f} KB PNG screenshot "
+            f"reaches a phone (412 px, 1.75x) as {current.rsplit('/', 1)[-1].split('-', 1)[1]} "
+            f"of {sent / 1024:.0f} KB")
+    assert sent < original / 10

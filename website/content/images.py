@@ -1,7 +1,7 @@
 """Local images made fast: real sizes, resized WebP/AVIF variants, lazy loading.
 
 :class:`ImagePipeline` rewrites the ``<img>`` tags of rendered HTML (from
-Markdown or written raw), after rendering: an image under the static URL
+Markdown or written raw, see :mod:`.image_tags`), after rendering: an image under the static URL
 prefix that Pillow can read gets its real ``width``/``height`` and, unless it
 is animated or a GIF, a ``<picture>`` with AVIF (where Pillow has it) and
 WebP variants at a few widths, never wider than the original, which stays the
@@ -16,36 +16,26 @@ Remote and SVG images, and images an author gave a ``srcset`` or put in a
 No Flask here.
 """
 import hashlib
-import html
 import logging
 import os
-import re
 import secrets
 import threading
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from PIL import Image, ImageOps, features
 
+from . import image_tags
+
 logger = logging.getLogger(__name__)
 
 RASTER_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".avif"}
 # Formats of the variants, best first, and their MIME types.
-MIME = {"avif": "image/avif", "webp": "image/webp"}
+MIME = image_tags.MIME
 ENCODE = {"avif": {"quality": 60, "speed": 6}, "webp": {"quality": 80, "method": 4}}
-# An image whose top is within this much text of the start of the body is
-# "near the top": likely on the first screen, so it loads first, not lazily.
-NEAR_TOP_CHARS = 400
-# Author widths in percent become one of these classes (site.css): the
-# site's Content-Security-Policy forbids style attributes.
-PERCENT_STEP = 5
 
 _ORIENTATION = 0x0112     # the EXIF tag
-_IMG = re.compile(r"<img\b[^<>]*>", re.IGNORECASE)
-_PICTURE = re.compile(r"</?picture\b", re.IGNORECASE)
-_TAGS = re.compile(r"<[^>]+>")
 
 
 def variant_formats():
@@ -79,27 +69,6 @@ def can_shrink(path):
             return image.format != "GIF" and not getattr(image, "is_animated", False)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return False
-
-
-class _Tag(HTMLParser):
-    """The attributes of one start tag, in order, values unescaped."""
-
-    def __init__(self, text):
-        super().__init__(convert_charrefs=True)
-        self.attrs = []
-        self.feed(text)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        self.attrs = list(attrs)
-
-    handle_startendtag = handle_starttag
-
-
-def _tag(name, attrs):
-    parts = [name] + [key if value is None else f'{key}="{html.escape(value, quote=True)}"'
-                      for key, value in attrs]
-    return "<" + " ".join(parts) + ">"
 
 
 class ImagePipeline:
@@ -213,112 +182,8 @@ class ImagePipeline:
 
     # --- whole bodies ---------------------------------------------------
     def rewrite(self, body):
-        """``(body with its images rewritten, [image paths it depends on])``."""
-        depends, first = [], [True]
-        spans = [(m.start(), m.end()) for m in _PICTURE.finditer(body)]
-
-        def fix(match):
-            inside_picture = _inside(spans, match.start(), body)
-            near_top = first[0] and len(_TAGS.sub("", body[:match.start()])) <= NEAR_TOP_CHARS
-            first[0] = False
-            return self._rewrite_tag(match.group(0), inside_picture, near_top, depends)
-
-        return _IMG.sub(fix, body), depends
-
-    def _rewrite_tag(self, text, inside_picture, near_top, depends):
-        attrs = _Tag(text).attrs
-        found = dict(attrs)
-        src = found.get("src") or ""
-        path = None if inside_picture or "srcset" in found else self.local_path(src)
-        info = self.info(path) if path is not None else None
-        if path is not None:
-            depends.append(path)
-        if info is None:
-            if "loading" in found or "fetchpriority" in found:
-                return text
-            return _with_attribute(text, 'fetchpriority="high"' if near_top else 'loading="lazy"')
-        attrs = self._sized(attrs, found, info)
-        attrs = [(k, v) for k, v in attrs if k not in ("loading", "decoding", "fetchpriority")]
-        if near_top:
-            attrs.append(("fetchpriority", "high"))
-        else:
-            attrs.append(("loading", found.get("loading") or "lazy"))
-        attrs.append(("decoding", "async"))
-        img = _tag("img", attrs)
-        if not info.variants:
-            return img
-        sizes = self._sizes_for(attrs, info)
-        sources = "".join(
-            _tag("source", [("type", MIME[name]), ("srcset", self._srcset(made)), ("sizes", sizes)])
-            for name, made in info.variants)
-        return f"<picture>{sources}{img}</picture>"
-
-    def _sized(self, attrs, found, info):
-        """``attrs`` with the real ``width``/``height``; an author's percent width as a class."""
-        width = (found.get("width") or "").strip()
-        kept = [(k, v) for k, v in attrs if k not in ("width", "height")]
-        if width.endswith("%"):
-            percent = _percent(width)
-            if percent:
-                classes = (found.get("class") or "").split() + [f"img-w{percent}"]
-                kept = [(k, v) for k, v in kept if k != "class"] + [("class", " ".join(classes))]
-            return kept + [("width", str(info.width)), ("height", str(info.height))]
-        if width.isdigit() and int(width) > 0:
-            shown = int(width)
-            return kept + [("width", str(shown)),
-                           ("height", str(max(1, round(info.height * shown / info.width))))]
-        return kept + [("width", str(info.width)), ("height", str(info.height))]
-
-    def _sizes_for(self, attrs, info):
-        found = dict(attrs)
-        match = re.search(r"\bimg-w(\d+)\b", found.get("class") or "")
-        if match:
-            return _scaled_sizes(self.sizes, int(match.group(1)) / 100)
-        shown = int(found.get("width", info.width))
-        if shown < info.width:
-            return f"{shown}px"
-        return self.sizes
-
-    def _srcset(self, made):
-        return ", ".join(f"{self.url_prefix}{relative} {width}w" for width, relative in made)
-
-
-def _with_attribute(text, attribute):
-    """The tag ``text`` as written, plus ``attribute`` (``loading="lazy"``)."""
-    if text.endswith("/>"):
-        return text[:-2].rstrip() + " " + attribute + " />"
-    return text[:-1].rstrip() + " " + attribute + ">"
-
-
-def _inside(spans, at, body):
-    """True when ``at`` is inside a ``<picture>`` element of ``body``."""
-    opened = False
-    for start, _end in spans:
-        if start > at:
-            break
-        opened = not body.startswith("</", start)
-    return opened
-
-
-def _percent(value):
-    """``45%`` -> 45, rounded to :data:`PERCENT_STEP`, within 5..100; None if not a number."""
-    try:
-        number = float(value.rstrip("%").strip())
-    except ValueError:
-        return None
-    stepped = int(round(number / PERCENT_STEP) * PERCENT_STEP)
-    return min(100, max(PERCENT_STEP, stepped))
-
-
-def _scaled_sizes(sizes, fraction):
-    """``sizes`` for an image ``fraction`` as wide as a full-width one."""
-    parts = []
-    for part in sizes.split(","):
-        part = part.strip()
-        condition = part[:part.index(")") + 1] if part.startswith("(") else ""
-        length = part[len(condition):].strip()
-        parts.append(f"{condition} calc({length} * {fraction:g})".strip())
-    return ", ".join(parts)
+        """``(body with its images rewritten, [image paths it depends on])``: :mod:`.image_tags`."""
+        return image_tags.rewrite(body, self)
 
 
 def _write_atomically(target, write):

@@ -57,7 +57,7 @@ class Page(Post):
 
     @property
     def date(self):
-        """When it last changed (pages have no publication date): ``updated``, else the file's mtime."""
+        """When it last changed (pages have no publication date): ``updated``, else its mtime."""
         updated = self.meta.get("updated")
         if updated is not None:
             return updated

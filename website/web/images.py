@@ -29,7 +29,7 @@ def init_app(app):
 
 
 def pipeline():
-    """The app's :class:`ImagePipeline` for its static folder, or None when ``IMAGE_PIPELINE`` is off."""
+    """The app's :class:`ImagePipeline` for its static folder; None with ``IMAGE_PIPELINE`` off."""
     config = current_app.config
     if not config["IMAGE_PIPELINE"]:
         return None
@@ -42,7 +42,7 @@ def pipeline():
 
 
 def body_html(doc):
-    """The HTML of ``doc`` (a post or page) for its page: images rewritten, kept until it changes."""
+    """The HTML of ``doc`` (a post or page) for its page: images rewritten, kept while unchanged."""
     images = pipeline()
     if images is None:
         return Markup(doc.html)

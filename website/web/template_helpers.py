@@ -2,7 +2,7 @@
 import datetime as dt
 from functools import lru_cache
 
-from flask import current_app, request
+from flask import request
 from markupsafe import Markup
 
 from ..content.post import tag_slug

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-pythons bench bench-build build preview venv dev-venv system-deps clean
+.PHONY: run test test-pythons bench bench-posts bench-search bench-build build preview venv dev-venv system-deps clean
 
 # The settings files restart the dev server when they are created or edited
 # (watchdog sees new files; the instance folder must exist to be watched).
@@ -33,7 +33,9 @@ test-pythons:
 			--ignore=tests/test_apache.py --ignore=tests/test_setup_sh.py || exit 1; \
 	done
 
-bench: venv ## time startup, rendering, cached views and the freshness check
+bench: bench-posts bench-search ## every benchmark below
+
+bench-posts: venv ## time startup, rendering, cached views and the freshness check
 	$(BIN)/python benchmarks/posts.py
 
 # The static site: build/ (a link to the latest complete build), previewed
@@ -47,6 +49,9 @@ preview: venv ## serve build/ on http://127.0.0.1:8000 as a static host would
 
 bench-build: venv ## time full, no-change and one-edit builds on 1,000 and 10,000 posts
 	$(BIN)/python benchmarks/build.py
+
+bench-search: venv ## time the search index (build, updates) and /search at 10,000 posts
+	$(BIN)/python benchmarks/search.py
 
 .PHONY: screenshots
 screenshots: dev-venv system-deps ## regenerate the README's screenshots in docs/screenshots/

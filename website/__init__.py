@@ -8,7 +8,7 @@ from flask import Flask
 from . import site_settings
 from .tools import cli
 from .web import archive, assets, error_pages, feeds, images, livereload, page_meta, related
-from .web import pages, series, sitemap, store, template_helpers, views
+from .web import pages, search, series, sitemap, store, template_helpers, views
 
 
 logger = logging.getLogger(__name__)
@@ -43,8 +43,8 @@ def create_app(test_config=None, instance_path=None, settings_file=None):
     assets.init_app(app)
     views.init_app(app)
     error_pages.init_app(app)
-    for extra in (feeds, sitemap, archive, series, related, page_meta, livereload, pages,
-                  images):
+    for extra in (feeds, sitemap, archive, series, related, page_meta, search, livereload,
+                  pages, images):
         extra.init_app(app)
     cli.init_app(app)
     return app

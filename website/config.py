@@ -76,3 +76,6 @@ LIVERELOAD_WAIT = 20
 # the style's own background (checked by the browser tests).
 PYGMENTS_STYLE_LIGHT = "xcode"
 PYGMENTS_STYLE_DARK = "github-dark"
+
+# --- Search ----------------------------------------------------------------
+SEARCH_RESULTS_PER_PAGE = 10   # results per page of /search

@@ -13,6 +13,7 @@ PAGES = {
     "code-post": CODE_POST,
     "tag": "/blog/tag/web-development",
     "archive": "/blog/archive",
+    "search": "/search?q=apache",
     "404": "/no/such/page",
 }
 PHONE = {"width": 375, "height": 740}

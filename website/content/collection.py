@@ -60,6 +60,7 @@ class PostCollection:
         self._snapshot = Snapshot()
         self._checked_at = None
         self._lock = threading.Lock()
+        self._listeners = []
 
     def __repr__(self):
         return (f"<{type(self).__name__} {str(self.folder)!r}: "
@@ -81,8 +82,29 @@ class PostCollection:
                 return
             stamps = self._scan()
             if self._checked_at is None or stamps != self._snapshot.stamps:
-                self._snapshot = self._build(stamps, self._snapshot, log)
+                snapshot = self._build(stamps, self._snapshot, log)
+                self._notify(snapshot)
+                self._snapshot = snapshot
             self._checked_at = time.monotonic()
+
+    def on_change(self, listener):
+        """Call ``listener(snapshot)`` with every new :class:`Snapshot`, once the
+        folder is read and after each change, before any reader sees it.
+
+        Unchanged files keep their :class:`Post` objects from one snapshot to
+        the next, so a listener can tell what changed by identity.
+        """
+        with self._lock:
+            self._listeners.append(listener)
+            if self._checked_at is not None:
+                self._notify(self._snapshot, [listener])
+
+    def _notify(self, snapshot, listeners=None):
+        for listener in listeners or self._listeners:
+            try:
+                listener(snapshot)
+            except Exception:  # a listener's failure must not stop the site serving
+                logger.exception("Updating %r after a change of %s failed", listener, self.folder)
 
     def _scan(self, folder=None):
         stamps = {}

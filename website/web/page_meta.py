@@ -70,7 +70,7 @@ def page_meta(context):
     if isinstance(page, Page):
         return _page_meta(page, feeds, default_image)
     meta = PageMeta(site_url() + quote(request.path, safe=_PATH_SAFE), image=default_image,
-                    feeds=feeds)
+                    feeds=feeds, noindex=bool(context.get("noindex")))
     tag, slug = context.get("tag"), context.get("slug")
     if request.endpoint == "blog.tag" and slug:
         meta.canonical = external_url("blog.tag", tag=slug, page=context.get("page") or 1)

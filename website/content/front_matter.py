@@ -19,6 +19,7 @@ from .errors import HeaderError
 # Front matter is a handful of fields: bounds that keep a hostile file cheap
 # to read ("billion laughs" YAML aliases, a megabyte of header).
 MAX_HEADER_CHARS = 64 * 1024
+MAX_ALIASES = 20
 MAX_VALUES = 10_000
 
 _BARE_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(?P<value>.*?))?[ \t]*$")
@@ -71,6 +72,7 @@ def _split_yaml(text, path):
 def _load_yaml(raw, path, first_line):
     """The YAML mapping in ``raw``, whose first line is the file's ``first_line``."""
     try:
+        _check_aliases(raw, path, first_line)
         fields = yaml.safe_load(raw) if raw.strip() else {}
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, path, first_line) from exc
@@ -84,6 +86,22 @@ def _load_yaml(raw, path, first_line):
         raise HeaderError(path, f"front matter holds more than {MAX_VALUES:,} values once its "
                                 "YAML aliases (*name) are expanded", line=first_line)
     return fields
+
+
+def _check_aliases(raw, path, first_line):
+    """Refuse more than :data:`MAX_ALIASES` YAML aliases (``*name``), before loading.
+
+    Aliases that repeat aliases grow exponentially ("billion laughs"), and
+    merge keys (``<<: *name``) copy them while loading, not only when read.
+    """
+    count = 0
+    for token in yaml.scan(raw, Loader=yaml.SafeLoader):
+        if isinstance(token, yaml.AliasToken):
+            count += 1
+            if count > MAX_ALIASES:
+                raise HeaderError(path, f"front matter uses more than {MAX_ALIASES} YAML "
+                                        "aliases (*name)",
+                                  line=first_line + token.start_mark.line)
 
 
 def _too_many_values(data):

@@ -13,42 +13,53 @@ Text inside paragraphs, headings, tables and raw HTML is passed on as written.
 GitHub's alert block quotes (``> [!NOTE]`` ...) become admonitions with a
 visible title.
 """
-import bisect
 import re
-from dataclasses import dataclass
 
+from markdown import util
 from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
-# Deeper nesting than this is refused (it would exhaust Python-Markdown's stack).
-MAX_NESTING = 32
+from .md_lines import (FENCE, HEADING, QUOTE, RULE, TAG_LINE, RawHtml, closes_fence,
+                       continues_paragraph, ends_paragraph, html_start, indent,
+                       is_table_start, list_item, may_interrupt_paragraph, starts_block)
+
+# Deeper nesting than this is refused: Python-Markdown's stack runs out a few
+# hundred levels down, and each level costs a pass over the lines inside it.
+# CommonMark's reference parsers stop at 20 too (markdown-it's maxNesting).
+MAX_NESTING = 20
 
 ALERTS = {"note": "Note", "tip": "Tip", "important": "Important",
           "warning": "Warning", "caution": "Caution"}
 
-_ITEM = re.compile(r"^( {0,3})([-+*]|\d{1,9}[.)])( *)(.*)$")
-_RULE = re.compile(r"^ {0,3}([-*_])(?:[ ]*\1){2,}[ ]*$")
-_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
-_QUOTE = re.compile(r"^ {0,3}> ?")
-_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ ]|$)")
-_HTML_OPEN = re.compile(r"^ {0,3}<(/?)([A-Za-z][A-Za-z0-9-]*)(?=[\s/>]|$)")
-_COMMENT = re.compile(r"^ {0,3}<!--")
-_TABLE_DELIMITER = re.compile(r"^ {0,3}\|?[ ]*:?-+:?[ ]*(?:\|[ ]*:?-+:?[ ]*)*\|?[ ]*$")
-# A line holding only an HTML tag (CommonMark's seventh kind of HTML block).
-_TAG_LINE = re.compile(
-    r"""^ {0,3}(?:<([A-Za-z][A-Za-z0-9-]*)(?:\s+[A-Za-z_:][\w.:-]*"""
-    r"""(?:\s*=\s*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?)*\s*/?>|</([A-Za-z][A-Za-z0-9-]*)\s*>)\s*$""")
 _ALERT = re.compile(r"^\[!(\w+)\][ ]*$")
 _INFO_WORD = re.compile(r"^\{.*\}$|^\.?[\w#.+-]+$")
 
-# Raw HTML blocks whose content is Markdown too (see rendering.py).
-CONTAINER_TAGS = frozenset(
-    "div section article aside details blockquote header footer main nav".split())
-# Raw HTML blocks passed on untouched, to their closing tag.
-RAW_TAGS = frozenset(
-    "pre script style textarea table dl ol ul form fieldset figure iframe "
-    "math svg video audio canvas object p h1 h2 h3 h4 h5 h6 hr address".split())
+
+# What would start a block in the middle of a paragraph for Python-Markdown:
+# an ordered or bullet marker, a quote, a heading, a fence.
+_BLOCK_MARK = re.compile(r"^(?:\d{1,9}(?=[.)])|(?=[-+*](?: |$))|(?=>)|(?=#{1,6}(?: |$))"
+                         r"|(?=(?:`{3,}|~{3,})[^`]*$))")
+
+
+def _continuation(text):
+    """A paragraph's next line, written so that Python-Markdown doesn't start a
+    block there (``2018. What a year.``, or a lazy ``    - x`` in a list item):
+    the mark is backslash-escaped, which shows it as written."""
+    text = text.lstrip(" ")
+    match = _BLOCK_MARK.match(text)
+    if match is None:
+        return text
+    return text[:match.end()] + "\\" + text[match.end():]
+
+
+def _trimmed(lines, end=True):
+    """``lines`` without blank lines at the start (and at the ``end``)."""
+    first = next((n for n, line in enumerate(lines) if line), len(lines))
+    last = len(lines)
+    while end and last > first and not lines[last - 1]:
+        last -= 1
+    return lines[first:last]
 
 
 class NestingError(ValueError):
@@ -58,68 +69,6 @@ class NestingError(ValueError):
         super().__init__(f"lists or block quotes are nested more than {MAX_NESTING} "
                          "levels deep")
         self.line = line
-
-
-@dataclass
-class _Item:
-    marker: str        # "-" or "3." as it will be written
-    kind: tuple        # ("bullet", "*") or ("ordered", ")"): a change starts a new list
-    number: int        # the ordered start number (1 for bullets)
-    width: int         # content column: where the item's text begins
-    content: str       # the first line's text
-
-
-def _indent(text):
-    return len(text) - len(text.lstrip(" "))
-
-
-def _item(text):
-    """The list item starting on ``text``, or None."""
-    match = _ITEM.match(text)
-    if not match or _RULE.match(text):
-        return None
-    indent, marker, spaces, rest = match.groups()
-    if not spaces and rest:
-        return None
-    if not rest:
-        width = len(indent) + len(marker) + 1
-    elif len(spaces) > 4:            # the content is indented code
-        width = len(indent) + len(marker) + 1
-        rest = " " * (len(spaces) - 1) + rest
-    else:
-        width = len(indent) + len(marker) + len(spaces)
-    if marker[-1] in ".)":
-        number = int(marker[:-1])
-        return _Item(f"{number}.", ("ordered", marker[-1]), number, width, rest)
-    return _Item("-", ("bullet", marker), 1, width, rest)
-
-
-def _starts_block(text):
-    """True if ``text`` opens a block other than a paragraph (it ends a lazy line run)."""
-    return bool(_item(text) or _QUOTE.match(text) or _FENCE.match(text)
-                or _HEADING.match(text) or _RULE.match(text) or _html_start(text))
-
-
-def _ends_paragraph(lines, at):
-    """True if ``lines[at]`` starts a heading, rule, table or raw HTML after a paragraph."""
-    text = lines[at][1]
-    return bool(_HEADING.match(text) or _RULE.match(text) or _html_start(text)
-                or _is_table_start(lines, at))
-
-
-def _html_start(text):
-    match = _HTML_OPEN.match(text)
-    if match:
-        tag = match[2].lower()
-        return tag in CONTAINER_TAGS or tag in RAW_TAGS
-    return bool(_COMMENT.match(text))
-
-
-def _is_table_start(lines, at):
-    if at + 1 >= len(lines) or "|" not in lines[at][1]:
-        return False
-    delimiter = lines[at + 1][1]
-    return "-" in delimiter and bool(_TABLE_DELIMITER.match(delimiter))
 
 
 class _Writer:
@@ -142,7 +91,7 @@ class _Writer:
             raise NestingError(lines[0][0] if lines else None)
         out, at, previous = [], 0, "blank"
         head = in_item
-        raw = _RawHtml(lines)
+        raw = RawHtml(lines)
         last_list = None        # the kind of the list just written, across blank lines
         while at < len(lines):
             number, text = lines[at]
@@ -151,21 +100,26 @@ class _Writer:
                 at, previous, head = at + 1, "blank", False
                 continue
             list_before, last_list = last_list, None
-            if previous != "paragraph" and _indent(text) >= 4:
+            if previous != "paragraph" and indent(text) >= 4:
+                if list_before:
+                    # Python-Markdown would put indented code in the list's last item.
+                    out.extend([self.stash("<!-- -->"), ""])
                 at = self._indented_code(lines, at, out)
                 previous = "other"
                 continue
-            fence = _FENCE.match(text)
+            fence = FENCE.match(text)
             if fence and not (fence[2][0] == "`" and "`" in fence[3]):
-                at = self._fenced(lines, at, fence, out, tight=head and previous == "paragraph")
-                previous, head = "other", False
+                tight = head and previous in ("paragraph", "tight code")
+                at = self._fenced(lines, at, fence, out, tight=tight)
+                # Code kept in a tight item's text may be followed by more of the item.
+                previous, head = ("tight code", True) if tight else ("other", False)
                 continue
-            if _QUOTE.match(text):
+            if QUOTE.match(text):
                 at = self._quote(lines, at, depth, out, previous)
                 previous = "container"
                 continue
-            item = _item(text)
-            if item and (previous != "paragraph" or head or self._may_interrupt(item)):
+            item = list_item(text)
+            if item and (previous != "paragraph" or may_interrupt_paragraph(item)):
                 if list_before and list_before[0] == item.kind[0]:
                     # Another marker starts another list; Python-Markdown would
                     # carry on the one before without something in between.
@@ -173,11 +127,11 @@ class _Writer:
                 at = self._list(lines, at, depth, out, "blank" if head else previous)
                 previous, head, last_list = "container", False, item.kind
                 continue
-            if previous == "paragraph" and not _ends_paragraph(lines, at):
-                out.append(text.lstrip(" "))
+            if previous == "paragraph" and not ends_paragraph(lines, at):
+                out.append(_continuation(text))
                 at += 1
                 continue
-            tag = _TAG_LINE.match(text)
+            tag = TAG_LINE.match(text)
             if tag and (tag[1] or tag[2]).lower() not in self.block_tags:
                 at = self._raw_lines(lines, at, out)
                 previous = "other"
@@ -186,39 +140,37 @@ class _Writer:
             head = head and previous == "paragraph"
         return out
 
-    @staticmethod
-    def _may_interrupt(item):
-        # CommonMark: only a bullet, or a list starting at 1, may interrupt a
-        # paragraph, and not with an empty item ("2018. What a year." stays text).
-        return bool(item.content.strip()) and (item.kind[0] == "bullet" or item.number == 1)
-
     def _other(self, lines, at, out, previous, raw):
         """Headings, rules, tables, raw HTML and paragraph lines, as written."""
         number, text = lines[at]
         if previous == "container":
             out.append("")
-        if _html_start(text):
+        if html_start(text):
             end = raw.end(at)
             out.extend(t for _, t in lines[at:end])
             return end, "other"
-        if _is_table_start(lines, at) and previous == "paragraph":
+        if is_table_start(lines, at) and previous == "paragraph":
             out.append("")
         out.append(text)
-        if _HEADING.match(text) or _RULE.match(text):
+        if HEADING.match(text) or RULE.match(text):
             return at + 1, "other"
         return at + 1, "paragraph"
 
     def _raw_lines(self, lines, at, out):
-        """An inline tag alone on its line, and the lines up to a blank one: raw HTML."""
-        end = at
-        while end < len(lines) and lines[end][1].strip():
+        """An inline tag alone on its line, and the lines up to a blank one: raw HTML.
+
+        It stops early at a block-level tag, such as the ``</div>`` of a
+        container whose Markdown it sits in.
+        """
+        end = at + 1
+        while end < len(lines) and lines[end][1].strip() and not html_start(lines[end][1]):
             end += 1
         out.extend(["", self.stash("\n".join(t for _, t in lines[at:end]), block=True), ""])
         return end
 
     def _indented_code(self, lines, at, out):
         end = at
-        while end < len(lines) and (not lines[end][1].strip() or _indent(lines[end][1]) >= 4):
+        while end < len(lines) and (not lines[end][1].strip() or indent(lines[end][1]) >= 4):
             end += 1
         while end > at and not lines[end - 1][1].strip():
             end -= 1
@@ -226,16 +178,14 @@ class _Writer:
         return end
 
     def _fenced(self, lines, at, fence, out, tight=False):
-        indent, marks, info = len(fence[1]), fence[2], fence[3].strip()
+        lead, marks, info = len(fence[1]), fence[2], fence[3].strip()
         end, code = at + 1, []
         while end < len(lines):
             text = lines[end][1]
-            close = _FENCE.match(text)
-            if (close and close[2][0] == marks[0] and len(close[2]) >= len(marks)
-                    and not close[3].strip()):
+            if closes_fence(marks, text):
                 end += 1
                 break
-            code.append(text[min(indent, _indent(text)):])
+            code.append(text[min(lead, indent(text)):])
             end += 1
         else:
             while code and not code[-1].strip():
@@ -253,13 +203,13 @@ class _Writer:
         content, lazy = [], False
         while at < len(lines):
             number, text = lines[at]
-            quote = _QUOTE.match(text)
+            quote = QUOTE.match(text)
             if quote:
                 inner = text[quote.end():]
                 content.append((number, inner))
-                lazy = bool(inner.strip()) and not _starts_block(inner) and _indent(inner) < 4
-            elif lazy and text.strip() and not _starts_block(text):
-                content.append((number, text))
+                lazy = continues_paragraph(inner, lazy)
+            elif lazy and text.strip() and not starts_block(text):
+                content.append((number, _continuation(text)))    # a lazy line
             else:
                 break
             at += 1
@@ -269,7 +219,8 @@ class _Writer:
             # Python-Markdown merges block quotes that only a blank line separates.
             out.append(self.stash("<!-- -->"))
             out.append("")
-        body = self.blocks(content, depth + 1)
+        # Blank lines at the edges would glue stashed code to a paragraph.
+        body = _trimmed(self.blocks(content, depth + 1))
         alert = _ALERT.match(body[0].strip()) if body else None
         if alert and alert[1].lower() in ALERTS:
             kind = alert[1].lower()
@@ -283,25 +234,30 @@ class _Writer:
     def _list(self, lines, at, depth, out, previous):
         if previous != "blank":
             out.append("")
-        first = _item(lines[at][1])
-        item = first
+        items = []                  # (item, content lines, blank lines after it)
+        first = item = list_item(lines[at][1])
         while True:
             content, at, blanks = self._item_lines(lines, at, item)
-            body = self.blocks(content, depth + 1, in_item=True)
-            while body and not body[0]:
-                body.pop(0)
-            head = body[0] if body else ""
-            out.append(f"{item.marker} {head}")
-            out.extend("    " + line if line else "" for line in body[1:])
-            if at >= len(lines):
-                break
-            following = _item(lines[at][1])
+            items.append((item, content, blanks))
+            following = list_item(lines[at][1]) if at < len(lines) else None
             if following is None or following.kind != first.kind:
                 break
-            # Python-Markdown reads an item holding blank lines as one block
-            # with whatever follows it, unless a blank line comes between.
-            out.extend([""] * (blanks or ("" in body)))
             item = following
+        # CommonMark: a list is loose when a blank line separates its items or
+        # the blocks of an item; a tight one keeps code and lists in the text.
+        tight = (all(blanks == 0 for _, _, blanks in items[:-1])
+                 and not any(not text.strip() for _, content, _ in items for _, text in content))
+        for index, (item, content, blanks) in enumerate(items):
+            body = _trimmed(self.blocks(content, depth + 1, in_item=tight), end=False)
+            # An empty item gets an empty placeholder: "- " alone would read
+            # as a heading's underline.
+            head = body[0] if body else self.stash("")
+            out.append(f"{item.marker} {head}")
+            out.extend("    " + line if line else "" for line in body[1:])
+            if index + 1 < len(items):
+                # Python-Markdown reads an item holding blank lines as one block
+                # with whatever follows it, unless a blank line comes between.
+                out.extend([""] * (blanks or ("" in body)))
         if at < len(lines) and blanks == 0:
             out.append("")     # whatever follows is a block of its own
         out.extend([""] * blanks)
@@ -311,8 +267,8 @@ class _Writer:
     def _item_lines(lines, at, item):
         """The item's content lines from ``at``, its end, and the blank lines after it."""
         content = [(lines[at][0], item.content)]
-        para = _continues_paragraph(item.content, False)
-        fence = _FENCE.match(item.content)
+        para = continues_paragraph(item.content, False)
+        fence = FENCE.match(item.content)
         at += 1
         while at < len(lines):
             number, text = lines[at]
@@ -321,19 +277,16 @@ class _Writer:
                     break           # an item can begin with at most one blank line
                 content.append((number, ""))
                 para = False
-            elif _indent(text) >= item.width:
+            elif indent(text) >= item.width:
                 inner = text[item.width:]
                 content.append((number, inner))
                 if fence:
-                    close = _FENCE.match(inner)
-                    if (close and close[2][0] == fence[2][0] and len(close[2]) >= len(fence[2])
-                            and not close[3].strip()):
-                        fence = None
+                    fence = None if closes_fence(fence[2], inner) else fence
                 else:
-                    fence = _FENCE.match(inner)
-                    para = not fence and _continues_paragraph(inner, para)
-            elif para and not fence and not _starts_block(text):
-                content.append((number, text.lstrip(" ")))     # a lazy continuation line
+                    fence = FENCE.match(inner)
+                    para = not fence and continues_paragraph(inner, para)
+            elif para and not fence and not starts_block(text):
+                content.append((number, _continuation(text)))    # a lazy line
             else:
                 break
             at += 1
@@ -344,82 +297,61 @@ class _Writer:
         return content, at, blanks
 
 
-def _continues_paragraph(text, para):
-    """Whether a paragraph is open after ``text`` (``para``: one was open before)."""
-    if not text.strip() or (not para and _indent(text) >= 4):
-        return False
-    item = _item(text)
-    if item:
-        return _continues_paragraph(item.content, False)
-    quote = _QUOTE.match(text)
-    if quote:
-        return _continues_paragraph(text[quote.end():], False)
-    return not (_FENCE.match(text) or _HEADING.match(text) or _RULE.match(text)
-                or _html_start(text))
-
-
-class _RawHtml:
-    """Finds where raw HTML blocks end, each closing tag looked for once."""
-
-    def __init__(self, lines):
-        self.lines = lines
-        self.closings = {}
-
-    def end(self, at):
-        """Where the raw HTML block starting at ``lines[at]`` ends (exclusive)."""
-        text = self.lines[at][1]
-        if _COMMENT.match(text):
-            key, pattern = "--", re.compile(r"-->")
-        else:
-            key = _HTML_OPEN.match(text)[2].lower()
-            if key in CONTAINER_TAGS:
-                return at + 1               # its content is Markdown: read on
-            pattern = re.compile(rf"</{key}\s*>", re.IGNORECASE)
-        if key not in self.closings:
-            self.closings[key] = [n for n, (_, t) in enumerate(self.lines) if pattern.search(t)]
-        found = self.closings[key]
-        index = bisect.bisect_left(found, at)
-        if index < len(found):
-            return found[index] + 1
-        for end in range(at + 1, len(self.lines)):   # never closed: up to a blank line
-            if not self.lines[end][1].strip():
-                return end
-        return len(self.lines)
-
-
 class _BlockPreprocessor(Preprocessor):
     """Runs between whitespace normalisation (30) and fenced code (25)."""
 
     def __init__(self, md):
         super().__init__(md)
-        self.raw_blocks = []        # placeholders of raw HTML never to wrap in <p>
+        self.raw_blocks = set()     # placeholders of blocks never to leave in a <p>
 
     def run(self, lines):
-        self.raw_blocks = []
-        fenced = self.md.preprocessors["fenced_code_block"]
-        writer = _Writer(fenced.run, self._stash, set(self.md.block_level_elements))
+        self.raw_blocks = set()
+        writer = _Writer(self._fence_block, self._stash, set(self.md.block_level_elements))
         # Python-Markdown expects the text to end with a blank line.
         return writer.blocks(list(enumerate(lines, start=1))) + ["", ""]
+
+    def _fence_block(self, lines):
+        stashed = self.md.preprocessors["fenced_code_block"].run(lines)
+        self.raw_blocks.update(line for line in stashed if line.strip())
+        return stashed
 
     def _stash(self, html, block=False):
         placeholder = self.md.htmlStash.store(html)
         if block:
-            self.raw_blocks.append(placeholder)
+            self.raw_blocks.add(placeholder)
         return placeholder
 
 
+_PARAGRAPH = re.compile(r"<p>((?:(?!</?p>).)*)</p>", re.DOTALL)
+_PLACEHOLDER = re.compile(util.HTML_PLACEHOLDER % r"[0-9]+")
+
+
 class _UnwrapRawBlocks(Postprocessor):
-    """Raw HTML blocks that start with an inline tag (``<img ...>`` alone on its
-    line) stay out of paragraphs, as in CommonMark; runs before raw HTML is restored."""
+    """Code blocks and raw HTML blocks (``<img ...>`` alone on its line) never
+    sit inside a paragraph: one that holds them is split around them. Runs
+    before raw HTML is restored."""
 
     def __init__(self, md, blocks):
         super().__init__(md)
         self.blocks = blocks
 
     def run(self, text):
-        for placeholder in self.blocks.raw_blocks:
-            text = text.replace(f"<p>{placeholder}</p>", placeholder)
-        return text
+        if not self.blocks.raw_blocks:
+            return text
+        return _PARAGRAPH.sub(self._split, text)
+
+    def _split(self, match):
+        inner = match[1]
+        found = [m for m in _PLACEHOLDER.finditer(inner) if m[0] in self.blocks.raw_blocks]
+        if not found:
+            return match[0]
+        parts, start = [], 0
+        for placeholder in found:
+            parts.append(f"<p>{inner[start:placeholder.start()].strip()}</p>")
+            parts.append(placeholder[0])
+            start = placeholder.end()
+        parts.append(f"<p>{inner[start:].strip()}</p>")
+        return "\n".join(part for part in parts if part != "<p></p>")
 
 
 class CommonMarkBlocksExtension(Extension):

@@ -1,12 +1,14 @@
 """GitHub's extras: ~~strikethrough~~, task lists and bare links, from pymdown-extensions.
 
 :class:`GfmExtension` loads ``pymdownx.tilde``, ``pymdownx.tasklist`` and
-``pymdownx.magiclink`` configured as GitHub behaves, and mends two things
-magiclink does differently from GitHub: a bare address ending in a balanced
+``pymdownx.magiclink`` configured as GitHub behaves, puts each task's box in
+a ``<label>`` with its text (an unlabelled box is an accessibility error),
+and mends two things magiclink does differently from GitHub: a bare address ending in a balanced
 parenthesis keeps it (``https://en.wikipedia.org/wiki/Flask_(web_framework)``),
 and an address that is already the text of a raw ``<a>`` tag is not linked twice.
 """
 import re
+import xml.etree.ElementTree as etree
 
 from markdown import util
 from markdown.extensions import Extension
@@ -22,6 +24,32 @@ EXTENSIONS = {
 
 _PLACEHOLDER_AT_END = re.compile(util.HTML_PLACEHOLDER % r"([0-9]+)" + r"\s*$")
 _RAW_OPEN_A = re.compile(r"^<a[\s>]", re.IGNORECASE)
+
+
+_INLINE_BREAK = {"ul", "ol", "p", "div", "pre", "table", "blockquote", "hr", "dl"}
+
+
+class _TaskLabels(Treeprocessor):
+    """Each task's box and text in one ``<label>``: the box gets a name screen
+    readers announce (it has none of its own)."""
+
+    def run(self, root):
+        for item in root.iter("li"):
+            if "task-list-item" in (item.get("class") or "").split():
+                first = item[0] if len(item) and item[0].tag == "p" and not item.text else None
+                _wrap_in_label(first if first is not None else item)
+
+
+def _wrap_in_label(holder):
+    label = etree.Element("label")
+    label.text, holder.text = holder.text, None
+    for child in list(holder):
+        if child.tag in _INLINE_BREAK:
+            break
+        holder.remove(child)
+        label.append(child)
+    label.tail = "\n" if len(holder) else None
+    holder.insert(0, label)
 
 
 class _AutolinkFixes(Treeprocessor):
@@ -77,3 +105,4 @@ class GfmExtension(Extension):
         md.registerExtensions(list(EXTENSIONS), EXTENSIONS)
         # After inline patterns (20) have made the links, before anything reads them.
         md.treeprocessors.register(_AutolinkFixes(md), "gfm_autolink_fixes", 15)
+        md.treeprocessors.register(_TaskLabels(md), "gfm_task_labels", 14)

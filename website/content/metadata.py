@@ -6,6 +6,7 @@ author; :func:`normalise` turns that into a :class:`FieldError` naming the
 file, line and field.
 """
 import datetime as dt
+import re
 
 from .errors import FieldError
 
@@ -35,10 +36,14 @@ def parse_datetime(value):
     raise ValueError(f"{value!r} is not an ISO date such as 2024-05-01 or 2024-05-01 14:30")
 
 
+# Control characters (NUL...) are not text, and XML (feeds) refuses them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _text(value):
     if isinstance(value, (list, dict)):
         raise ValueError("must be plain text, not a list or mapping")
-    return str(value).strip()
+    return _CONTROL.sub("\ufffd", str(value)).strip()
 
 
 def _title(value):
@@ -62,7 +67,7 @@ def _tags(value):
     for item in items:
         if isinstance(item, (list, dict)) or item is None:
             raise ValueError(f"each tag must be text, not {item!r}")
-        tag = " ".join(str(item).split())
+        tag = " ".join(_CONTROL.sub("\ufffd", str(item)).split())
         if tag and tag not in tags:
             tags.append(tag)
     return tags

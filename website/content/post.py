@@ -9,6 +9,8 @@ from pathlib import Path
 
 from . import front_matter, metadata, render_cache, rendering
 from .errors import PostError, RenderError
+from .md_blocks import NestingError
+from .render_limits import LimitError
 
 logger = logging.getLogger(__name__)
 
@@ -183,8 +185,8 @@ class Post:
             return render_cache.render(self.body)
         except RecursionError:
             error = self._render_error("lists or quotes are nested too deeply to render")
-        except ValueError as exc:
-            error = self._render_error(str(exc), getattr(exc, "line", None))
+        except (LimitError, NestingError) as exc:
+            error = self._render_error(str(exc), exc.line)
         except Exception as exc:  # noqa: BLE001 - any extension may fail on odd input
             error = self._render_error(f"the Markdown renderer failed: "
                                        f"{type(exc).__name__}: {exc}")

@@ -10,10 +10,14 @@ tutorial of 23,000 characters scores 11,000 of the 1,000,000 markup budget.
 """
 import re
 
+from .md_blocks import MAX_NESTING
+
 MAX_CHARS = 1_000_000      # about 150,000 words
 MAX_LINES = 10_000
 MAX_HEADINGS = 300
 MAX_FOOTNOTES = 300
+MAX_CODE_BLOCKS = 300      # each is highlighted by Pygments
+MAX_TABLE_CELLS = 5_000
 # Sum over paragraphs (list items, table rows) of the square of their markup
 # characters; about 0.3 s of rendering at the bound.
 MAX_MARKUP_COST = 1_000_000
@@ -26,6 +30,7 @@ _FOOTNOTE = re.compile(r"^ {0,3}\[\^[^\]]+\]:")
 _UNIT_START = re.compile(r"^\s*(?:[-+*]\s|\d{1,9}[.)]\s|\||#|>)")
 _RAW_HTML = re.compile(r"^ {0,3}<(?:pre|script|style|textarea|table|svg|math|!--)", re.IGNORECASE)
 _MARKUP = re.compile("[" + re.escape(MARKUP) + "]")
+_QUOTES = re.compile(r"^(?: {0,3}>)+")
 
 
 class LimitError(ValueError):
@@ -45,19 +50,35 @@ def check(text):
     if len(lines) > MAX_LINES:
         raise LimitError(f"the text is {len(lines):,} lines long; "
                          f"the renderer takes up to {MAX_LINES:,}", line=MAX_LINES + 1)
+    _check_quotes(lines)
     _check_counts(lines)
     _check_markup(lines)
 
 
-def _check_counts(lines):
-    headings = footnotes = 0
+def _check_quotes(lines):
     for number, line in _prose(lines):
-        headings += bool(_HEADING.match(line))
-        footnotes += bool(_FOOTNOTE.match(line))
-        if headings > MAX_HEADINGS:
-            raise LimitError(f"more than {MAX_HEADINGS} headings", line=number)
-        if footnotes > MAX_FOOTNOTES:
-            raise LimitError(f"more than {MAX_FOOTNOTES} footnotes", line=number)
+        if line.lstrip().startswith(">"):
+            depth = _QUOTES.match(line)[0].count(">") if _QUOTES.match(line) else 0
+            if depth > MAX_NESTING:        # found here without parsing the lists
+                raise LimitError(f"block quotes are nested more than {MAX_NESTING} "
+                                 "levels deep", line=number)
+
+
+def _check_counts(lines):
+    counts = {"headings": 0, "footnotes": 0, "table cells": 0}
+    limits = {"headings": MAX_HEADINGS, "footnotes": MAX_FOOTNOTES,
+              "table cells": MAX_TABLE_CELLS}
+    for number, line in _prose(lines):
+        counts["headings"] += bool(_HEADING.match(line))
+        counts["footnotes"] += bool(_FOOTNOTE.match(line))
+        counts["table cells"] += line.count("|")
+        for what, limit in limits.items():
+            if counts[what] > limit:
+                raise LimitError(f"more than {limit:,} {what}", line=number)
+    fences = sum(1 for _ in _fences(lines))
+    if fences > MAX_CODE_BLOCKS:
+        raise LimitError(f"more than {MAX_CODE_BLOCKS} code blocks",
+                         line=list(_fences(lines))[MAX_CODE_BLOCKS])
 
 
 def _check_markup(lines):
@@ -72,6 +93,8 @@ def _check_markup(lines):
             raw = True          # raw HTML blocks are passed on, not parsed
         if not raw:
             unit += len(_MARKUP.findall(line))
+        if unit == 0:
+            start = number + 1
     cost += unit * unit
     worst = max(worst, (unit, start))
     if cost > MAX_MARKUP_COST:
@@ -83,14 +106,30 @@ def _check_markup(lines):
 
 def _prose(lines):
     """``(line number, line)`` outside fenced code (whose text is never parsed)."""
+    for number, line, kind in _lines(lines):
+        if kind == "prose":
+            yield number, line
+
+
+def _fences(lines):
+    """The line number of each fenced code block's opening fence."""
+    for number, _line, kind in _lines(lines):
+        if kind == "fence":
+            yield number
+
+
+def _lines(lines):
+    """``(line number, line, kind)``: kind is "fence" (an opening one), "code" or "prose"."""
     fence = None
     for number, line in enumerate(lines, start=1):
         match = _FENCE.match(line)
         if fence is None and match:
             fence = match[1]
+            yield number, line, "fence"
             continue
         if fence is not None:
             if match and match[1][0] == fence[0] and len(match[1]) >= len(fence):
                 fence = None
+            yield number, line, "code"
             continue
-        yield number, line
+        yield number, line, "prose"

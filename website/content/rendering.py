@@ -21,11 +21,12 @@ from pygments.formatters import HtmlFormatter
 from . import render_limits
 from .md_blocks import CommonMarkBlocksExtension
 from .md_gfm import GfmExtension
+from .md_lines import CONTAINER_TAGS, list_item, may_interrupt_paragraph
 
 HIGHLIGHT_CLASS = "highlight"
 
 # Container tags whose contents authors write in Markdown.
-_CONTAINERS = "div|section|article|aside|details|blockquote|header|footer|main|nav"
+_CONTAINERS = "|".join(sorted(CONTAINER_TAGS))
 _OPENING_TAG = re.compile(
     rf"^(?P<indent> {{0,3}})<(?P<tag>{_CONTAINERS})(?=[\s>/])(?P<attrs>[^>]*)>",
     re.IGNORECASE,
@@ -105,6 +106,16 @@ _EXTENSION_CONFIGS = {
 }
 
 
+# C0 control characters other than tab and line ends: never text, and not
+# allowed in XML (feeds). CommonMark replaces NUL the same way.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def without_control_characters(text):
+    """``text`` with each control character (NUL...) replaced by U+FFFD."""
+    return _CONTROL.sub("\ufffd", text)
+
+
 @dataclass(frozen=True)
 class Rendered:
     """A rendered post body and its table of contents."""
@@ -134,12 +145,18 @@ def _markdown(kind):
 def render(text):
     """Render Markdown ``text`` to :class:`Rendered` HTML.
 
-    :raise ValueError: the text is past a bound of :mod:`.render_limits`, or
-        nested too deep (``.line`` says where); other errors of
-        Python-Markdown and its extensions pass through.
+    :raise LimitError: the text is past a bound of :mod:`.render_limits`.
+    :raise NestingError: lists or quotes nested too deep (``.line`` says where).
+        Other errors of Python-Markdown and its extensions pass through.
     """
     render_limits.check(text)
+<<<<<<< HEAD
     md = _markdown("post")
+=======
+    text = without_control_characters(text)
+    md = markdown.Markdown(extensions=_extensions(), extension_configs=_EXTENSION_CONFIGS,
+                           output_format="html")
+>>>>>>> issue-10
     # Code blocks and tables scroll sideways when too wide: keyboard users must
     # be able to reach them too. (Raw HTML tables are left as written.)
     body = (md.convert(text)
@@ -168,13 +185,15 @@ def first_paragraph(text):
             continue
         if in_fence:
             continue
-        if line.strip():
+        item = list_item(line) if block else None
+        if line.strip() and not (item and may_interrupt_paragraph(item)):
             block.append(line)
             continue
         if block and not _SKIP_BLOCK.match(block[0]) and not block[0].startswith("    "):
             return plain_text(" ".join(block))
-        block = []
+        block = [line] if line.strip() else []
     return ""
+
 
 
 def plain_text(markdown_text):
@@ -183,7 +202,7 @@ def plain_text(markdown_text):
     Only the first :data:`SUMMARY_CHARS` characters are kept: a summary is a
     sentence or two, and a huge paragraph must not cost a huge render.
     """
-    source = _FOOTNOTE_REF.sub("", markdown_text)
+    source = without_control_characters(_FOOTNOTE_REF.sub("", markdown_text))
     cut = len(source) > SUMMARY_CHARS
     if cut:
         source = source[:SUMMARY_CHARS].rsplit(None, 1)[0]

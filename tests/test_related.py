@@ -65,8 +65,12 @@ def test_related_to_directly(related_app):
         < slugs.index("one")
 
 
-def test_walking_tag_lists_finds_what_scoring_everything_finds(tmp_path):
-    """The quick way on a newest-first PostList agrees with scoring every post."""
+@pytest.mark.parametrize("everywhere", [(), ("a", "b")])
+def test_walking_tag_lists_finds_what_scoring_everything_finds(tmp_path, everywhere):
+    """The quick way on a newest-first PostList agrees with scoring every post.
+
+    With tags on every post, the level-by-level walk is what runs.
+    """
     import datetime as dt
     import random
 
@@ -77,7 +81,11 @@ def test_walking_tag_lists_finds_what_scoring_everything_finds(tmp_path):
     tags = [f"t{n}" for n in range(12)]
     for n in range(300):
         day = dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(400))   # many share a day
-        chosen = ", ".join(rng.sample(tags, rng.randrange(0, 5)))
+        picked = rng.sample(tags, 10 if rng.random() < 0.05 else rng.randrange(0, 5))
+        if rng.random() < 0.5:
+            picked.append("common")
+        picked += everywhere
+        chosen = ", ".join(dict.fromkeys(picked))
         series = f"series: s{rng.randrange(6)}\n" if rng.random() < 0.2 else ""
         (tmp_path / f"p{n}.md").write_text(
             f"title: P{n}\ndate: {day}\ntags: {chosen}\n{series}\nB\n")

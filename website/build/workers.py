@@ -176,5 +176,5 @@ def _batches(job, indexes, jobs):
     ordered = sorted(indexes, key=lambda i: -job.pages[i].cost)
     big = [[i] for i in ordered if job.pages[i].cost > 50]
     small = [i for i in ordered if job.pages[i].cost <= 50]
-    size = max(1, min(64, len(small) // (jobs * 8) or 1))
+    size = max(1, min(32, len(small) // (jobs * 8) or 1))
     return big + [small[at:at + size] for at in range(0, len(small), size)]

@@ -4,6 +4,7 @@ Posts of the same series are left out: the series box already lists them.
 """
 import heapq
 import logging
+from itertools import combinations
 
 from flask import current_app
 
@@ -30,7 +31,7 @@ def related_to(post, posts, tz, limit=3):
     """
     if isinstance(posts, PostList):
         return posts.derived(("related", post.slug, id(post), limit),
-                             lambda: _related_in_order(post, posts, limit))
+                             lambda: _related_in_order(post, posts, tz, limit))
     return _related_anywhere(post, posts, tz, limit)
 
 
@@ -52,37 +53,118 @@ def _related_anywhere(post, posts, tz, limit):
     return [item[3] for item in scored[:max(0, limit)]]
 
 
-def _related_in_order(post, posts, limit):
-    """The same answer for ``posts`` sorted newest first, walking only the post's tag lists.
+# Posts with more tags than this are scored against every post sharing one.
+MAX_LEVEL_TAGS = 8
+# Up to this many posts sharing a pair of tags, they are simply all scored.
+FEW = 200
+# Lists of posts having a set of tags are kept when made from a longer one.
+KEEP_FROM = 64
 
-    The lists are merged newest first; an unseen post can share at most as
-    many tags as there are lists not yet walked to their end, so the walk
-    stops once ``limit`` posts at least that good are found.
+
+def _related_in_order(post, posts, tz, limit):
+    """The same answer for ``posts`` sorted newest first, without looking at every post.
+
+    Posts sharing two tags or more are few in most blogs: they are the
+    (kept) lists of posts having each pair of the post's tags, and are
+    scored one by one. Where those lists are long (a tag on every post),
+    posts sharing exactly ``n`` tags are found newest first by merging the
+    lists of posts having each ``n``-subset of the tags, from ``n`` = all of
+    them down, stopping once ``limit`` are found. Either way, posts sharing
+    one tag come last, newest first, from the merged lists of each tag.
     """
-    if limit <= 0:
-        return []
     index = tag_index(posts)
-    lists = [index[slug][1] for slug in sorted(post.tag_slugs) if slug in index]
-    tags, series = post.tag_slugs, series_key(post.series)
-    heap = [(posts.index(tagged[0]), n, 0) for n, tagged in enumerate(lists)]
-    heapq.heapify(heap)
-    best, seen, open_lists = [], set(), len(lists)
-    while heap:
-        rank, n, at = heapq.heappop(heap)
-        if at + 1 < len(lists[n]):
-            heapq.heappush(heap, (posts.index(lists[n][at + 1]), n, at + 1))
-        else:
-            open_lists -= 1
-        other = lists[n][at]
-        if rank in seen:
-            continue
-        seen.add(rank)
-        if _is_candidate(post, other, series):
-            best.append((-len(tags & other.tag_slugs), rank, other))
-            best = sorted(best)[:limit]
-        if len(best) == limit and -best[-1][0] >= open_lists:
+    tags = tuple(sorted(slug for slug in post.tag_slugs if slug in index))
+    if limit <= 0 or not tags:
+        return []
+    if len(tags) > MAX_LEVEL_TAGS:
+        union = {id(p): p for slug in tags for p in index[slug][1]}
+        return _related_anywhere(post, union.values(), tz, limit)
+    series = series_key(post.series)
+    local = {}
+    pairs = [_having(posts, pair, local) for pair in combinations(tags, 2)]
+    if sum(map(len, pairs)) <= FEW:
+        sharing = {id(p): p for pair in pairs for p in pair}.values()
+        scored = sorted((-len(post.tag_slugs & other.tag_slugs), posts.index(other), other)
+                        for other in sharing if _is_candidate(post, other, series))
+        chosen = [item[2] for item in scored[:limit]]
+        alive = {1: [(tag,) for tag in tags]}      # only posts sharing one tag are left
+    else:
+        chosen, alive = [], _shared_subsets(post, posts, tags, local)
+    for level in range(max(alive), 0, -1):
+        if len(chosen) >= limit:
             break
-    return [item[2] for item in best]
+        _walk_level(post, posts, alive[level], level, series, chosen, limit, local)
+    return chosen
+
+
+def _shared_subsets(post, posts, tags, local):
+    """``{size: [subsets of tags that some other post has all of]}``, from size 1 up.
+
+    A set can only be shared if each of its subsets one smaller is, so the
+    sets of each size are only looked at when the smaller ones allow.
+    """
+    def shared(subset):
+        found = _having(posts, subset, local)
+        return len(found) > 1 or (found and found[0] is not post)
+    alive = {1: [(tag,) for tag in tags if shared((tag,))]}
+    size = 1
+    while alive[size] and size < len(tags):
+        smaller = set(alive[size])
+        alive[size + 1] = [
+            subset for subset in combinations(tags, size + 1)
+            if all(subset[:at] + subset[at + 1:] in smaller for at in range(size + 1))
+            and shared(subset)]
+        size += 1
+    return {size: subsets for size, subsets in alive.items() if subsets} or {1: []}
+
+
+def _walk_level(post, posts, subsets, level, series, chosen, limit, local):
+    """Add to ``chosen``, newest first, posts sharing exactly ``level`` tags, up to ``limit``."""
+    seen = set()
+    lists = [_having(posts, subset, local) for subset in subsets]
+    for other in heapq.merge(*lists, key=posts.index):
+        if id(other) in seen:
+            continue
+        seen.add(id(other))
+        # Posts sharing more were all taken at their own level.
+        if len(post.tag_slugs & other.tag_slugs) == level and _is_candidate(post, other, series):
+            chosen.append(other)
+            if len(chosen) == limit:
+                return
+
+
+def _having(posts, tags, local):
+    """The posts (newest first) having every one of ``tags`` (a sorted tuple).
+
+    Single tags and pairs come from indexes kept on ``posts``; a longer set
+    is filtered from its shortest sub-list, and kept on ``posts`` only when
+    that took long (sets of popular tags, shared by many posts), else kept in
+    ``local`` for this one post, so the kept lists stay few.
+    """
+    if len(tags) == 1:
+        return tag_index(posts)[tags[0]][1]
+    if len(tags) == 2:
+        return posts.derived("tag_pairs", lambda: _pair_index(posts)).get(tags, [])
+    if tags in local:
+        return local[tags]
+    narrower = min((_having(posts, tags[:at] + tags[at + 1:], local) for at in range(len(tags))),
+                   key=len)
+    wanted = set(tags)
+
+    def build():
+        return [post for post in narrower if wanted <= post.tag_slugs]
+    found = posts.derived(("having", tags), build) if len(narrower) > KEEP_FROM else build()
+    local[tags] = found
+    return found
+
+
+def _pair_index(posts):
+    """``{(tag, tag): [posts having both, newest first]}``, in one pass over ``posts``."""
+    pairs = {}
+    for post in posts:
+        for pair in combinations(sorted(post.tag_slugs), 2):
+            pairs.setdefault(pair, []).append(post)
+    return pairs
 
 
 def related_posts(post):

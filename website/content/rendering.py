@@ -150,13 +150,8 @@ def render(text):
         Other errors of Python-Markdown and its extensions pass through.
     """
     render_limits.check(text)
-<<<<<<< HEAD
-    md = _markdown("post")
-=======
     text = without_control_characters(text)
-    md = markdown.Markdown(extensions=_extensions(), extension_configs=_EXTENSION_CONFIGS,
-                           output_format="html")
->>>>>>> issue-10
+    md = _markdown("post")
     # Code blocks and tables scroll sideways when too wide: keyboard users must
     # be able to reach them too. (Raw HTML tables are left as written.)
     body = (md.convert(text)

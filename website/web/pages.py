@@ -47,15 +47,17 @@ def collection():
 
 
 def reserved_prefixes(app=None):
-    """First path parts the site's routes own: ``blog``, ``static``, ``feed.xml``..."""
+    """First path parts the site's routes own: ``blog``, ``static``, ``feed.xml``...
+
+    Worked out once per app, on first use (its routes are all known by then).
+    """
     app = app or current_app
-    found = set()
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint == "pages.page":
-            continue
-        first = rule.rule.lstrip("/").split("/", 1)[0]
-        if first and "<" not in first:
-            found.add(first)
+    found = app.extensions.get("reserved_prefixes")
+    if found is None:
+        found = frozenset(
+            first for rule in app.url_map.iter_rules() if rule.endpoint != "pages.page"
+            for first in [rule.rule.lstrip("/").split("/", 1)[0]] if first and "<" not in first)
+        app.extensions["reserved_prefixes"] = found
     return found
 
 

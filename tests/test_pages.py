@@ -227,3 +227,12 @@ def test_sample_about_page(sample_app):
     assert ("/about", "About") in nav_labels(client.get("/blog").text)
     result = sample_app.test_cli_runner().invoke(args=["check"])
     assert result.exit_code == 0 and "1 page checked" in result.output
+
+
+def test_dev_server_shows_a_broken_page_at_its_address(make_app, posts_dir, pages_dir):
+    write(pages_dir, "projects/bad.md", "---\ntitle: Bad\nnav_order: soon\n---\n\nx\n")
+    debug = make_app(posts_dir, DEBUG=True).test_client().get("/projects/bad")
+    assert debug.status_code == 500
+    assert "This page can't be shown" in debug.text
+    assert "bad.md:3" in debug.text and "nav_order: must be a whole number" in debug.text
+    assert make_app(posts_dir).test_client().get("/projects/bad").status_code == 404

@@ -10,7 +10,8 @@ from flask import Blueprint, abort, current_app, render_template
 from jinja2 import TemplateNotFound
 
 from ..content.collection import PageCollection
-from .store import preview, site_tz
+from ..content.page import page_slug
+from .store import broken_posts, preview, site_tz
 
 bp = Blueprint("pages", __name__)
 
@@ -97,7 +98,14 @@ def page(slug):
     :raise 404: no such page, a draft outside preview, or an address a route owns.
     :raise 500: its body can't be rendered.
     """
-    found = collection().get(slug)
+    pages = collection()
+    found = pages.get(slug)
+    if found is None and not shadowed(slug):
+        # On the dev server, a page that failed to load shows its error at its address.
+        errors = [broken for broken in broken_posts(pages, lambda p: page_slug(p, pages.folder))
+                  if broken.slug == slug]
+        if errors:
+            return render_template("post_error.html", errors=errors, slug=slug, kind="page"), 500
     if found is None or shadowed(slug) or not (preview() or found.is_public(None)):
         abort(404)
     if found.render_error:

@@ -95,6 +95,7 @@ def test_drafts_only_in_preview(make_app, posts_dir, pages_dir):
     assert ("/wip", "WIP") not in nav_labels(app.test_client().get("/").text)
     preview = make_app(posts_dir, SHOW_DRAFTS=True).test_client().get("/wip")
     assert preview.status_code == 200 and "Draft" in preview.text
+    assert ("/wip", "WIP") in nav_labels(preview.text)
     assert '<meta name="robots" content="noindex">' in preview.text
 
 

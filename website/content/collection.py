@@ -262,7 +262,7 @@ class PageCollection(PostCollection):
         return list(pages) if preview else [page for page in pages if not page.draft]
 
     def navigation(self):
-        """``[(label, path)]`` of the non-draft pages with a ``nav`` label, by ``nav_order``."""
-        pages = [page for page in self.all() if page.nav and not page.draft]
+        """``[(label, path)]`` of the pages with a ``nav`` label (drafts too), by ``nav_order``."""
+        pages = [page for page in self.all() if page.nav]
         pages.sort(key=lambda page: (page.nav_order, page.nav.lower(), page.slug))
         return [(page.nav, page.url_path) for page in pages]

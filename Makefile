@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-pythons bench bench-posts bench-search bench-build build preview venv dev-venv system-deps clean
+.PHONY: run test test-pythons bench bench-posts bench-search bench-build build preview venv dev-venv
+.PHONY: system-deps clean
 
 # The settings files restart the dev server when they are created or edited
 # (watchdog sees new files; the instance folder must exist to be watched).
@@ -38,6 +39,9 @@ bench: bench-posts bench-search ## every benchmark below
 bench-posts: venv ## time startup, rendering, cached views and the freshness check
 	$(BIN)/python benchmarks/posts.py
 
+bench-search: venv ## time the search index (build, updates) and /search at 10,000 posts
+	$(BIN)/python benchmarks/search.py
+
 # The static site: build/ (a link to the latest complete build), previewed
 # locally with the URLs static hosts give it.
 OUT ?= build
@@ -47,11 +51,8 @@ build: venv ## write the whole site as static files into build/
 preview: venv ## serve build/ on http://127.0.0.1:8000 as a static host would
 	$(BIN)/flask --app website preview --out $(OUT) --host $(HOST) --port $(or $(PREVIEW_PORT),8000)
 
-bench-build: venv ## time full, no-change and one-edit builds on 1,000 and 10,000 posts
+bench-build: venv ## time full, no-change and one-edit builds on 1,000 and 10,000 posts, beside Pelican
 	$(BIN)/python benchmarks/build.py
-
-bench-search: venv ## time the search index (build, updates) and /search at 10,000 posts
-	$(BIN)/python benchmarks/search.py
 
 .PHONY: screenshots
 screenshots: dev-venv system-deps ## regenerate the README's screenshots in docs/screenshots/
@@ -87,3 +88,13 @@ DIR ?= website
 deploy: ## pull, check and reload the site: make deploy HOST=ubuntu@server [DIR=website]
 	@if [ "$(origin HOST)" = file ]; then echo "usage: make deploy HOST=user@server [DIR=website]" >&2; exit 2; fi
 	$(SSH) $(HOST) '$(DIR)/deploy/update.sh'
+
+# The CDN (README, "Host on a CDN"): build with --strict, then upload what
+# changed to the bucket of the stack made by deploy/aws/provision-cdn.sh.
+ARGS ?=
+.PHONY: publish cdn-template
+publish: venv ## publish to S3 + CloudFront: make publish [ARGS="--dry-run --stack-name NAME --region REGION"]
+	deploy/aws/publish.sh $(ARGS)
+
+cdn-template: ## after editing deploy/aws/cdn-function.js: paste it into deploy/aws/cdn.yaml
+	$(PYTHON) deploy/aws/embed_function.py

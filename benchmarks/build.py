@@ -1,19 +1,23 @@
-"""How fast ``flask build`` writes the site, on generated posts.
+"""How fast ``flask build`` writes the site, on generated posts, beside Pelican.
 
 Usage: .venv/bin/python benchmarks/build.py [--posts 1000 10000] [--jobs N]
-       (or: make bench-build)
+       [--repeat N] [--no-pelican]          (or: make bench-build)
 
 For each number of posts (the same generated posts as ``make bench``), times
 the build command as a user runs it, in a fresh process each time (wall
 clock, and the CPU time of all its processes, which other load on the
 machine disturbs less):
 a full build (no previous output, no cache), a rebuild with nothing changed,
-and a rebuild after editing one post. Then, on the same posts, the live
-app's startup: the first 200 answer after a cold start, and its memory.
+and a rebuild after editing one post. Then, on the same posts written in
+Pelican's format, a full build by Pelican 4.12 (one process, its cache off;
+see pelican_peer.py), and the ratio of the two full builds, measured side by
+side in this run (target: at most 0.5). Last, the live app's startup on the
+same posts: the first 200 answer after a cold start, and its memory.
 """
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from posts import write_posts  # noqa: E402
+import pelican_peer  # noqa: E402
+from posts import post_specs, write_posts  # noqa: E402
 
 FLASK = [sys.executable, "-m", "flask", "--app", "website"]
 
@@ -39,10 +44,8 @@ print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
-def run_build(posts, out, jobs, extra=()):
-    """The build command's seconds, CPU seconds, last line and peak memory (MB) per process."""
-    env = dict(os.environ, FLASK_POSTS_DIR=str(posts), FLASK_SITE_URL="https://example.com")
-    command = FLASK + ["build", "--out", str(out)] + (["--jobs", str(jobs)] if jobs else [])
+def measured(command, cwd, env=None):
+    """Run ``command``: its wall seconds, CPU seconds (all its processes), peak MB, stdout."""
     measure = [sys.executable, "-c", (
         "import resource, subprocess, sys, time\n"
         "start = time.perf_counter()\n"
@@ -52,12 +55,26 @@ def run_build(posts, out, jobs, extra=()):
         "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
         "cpu = usage.ru_utime + usage.ru_stime\n"
         "print(seconds, cpu, usage.ru_maxrss, done.returncode, repr(done.stdout.strip()))\n")]
-    done = subprocess.run(measure + command + list(extra), cwd=ROOT, env=env,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(measure + list(command), cwd=cwd, env=env, capture_output=True,
+                          text=True, check=True)
     seconds, cpu, rss, code, line = done.stdout.split(" ", 4)
     if code != "0":
-        raise SystemExit(f"build failed:\n{done.stderr}")
-    return float(seconds), float(cpu), eval(line), int(rss) / 1024   # noqa: S307 (our own repr)
+        raise SystemExit(f"{command[0]} failed:\n{done.stderr[-3000:]}")
+    return float(seconds), float(cpu), int(rss) / 1024, eval(line)  # noqa: S307 (our own repr)
+
+
+def run_build(posts, out, jobs, extra=()):
+    """The build command's seconds, CPU seconds, last line and peak memory (MB) per process."""
+    env = dict(os.environ, FLASK_POSTS_DIR=str(posts), FLASK_SITE_URL="https://example.com")
+    command = FLASK + ["build", "--out", str(out)] + (["--jobs", str(jobs)] if jobs else [])
+    seconds, cpu, rss, line = measured(command + list(extra), ROOT, env)
+    return seconds, cpu, line, rss
+
+
+def run_pelican(folder):
+    """One full Pelican build of ``folder``: seconds, CPU seconds, files written, peak MB."""
+    seconds, cpu, rss, _line = measured(pelican_peer.command(), folder)
+    return seconds, cpu, f"{pelican_peer.output_count(folder)} files written", rss
 
 
 def cold_start(posts):
@@ -67,21 +84,39 @@ def cold_start(posts):
     return float(seconds), int(rss) / 1024
 
 
-def bench(count, jobs):
+def best(runs):
+    """The run with the least wall time (the one least disturbed by other load)."""
+    return min(runs, key=lambda row: row[0])
+
+
+def bench(count, jobs, repeat=1, pelican=True):
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         posts, out = Path(tmp) / "posts", Path(tmp) / "site" / "build"
         posts.mkdir()
         write_posts(posts, count)
-        rows.append((f"full build, {count} posts", *run_build(posts, out, jobs)))
+        fulls = []
+        for _ in range(repeat):
+            shutil.rmtree(out.parent, ignore_errors=True)    # no output, no cache
+            fulls.append(run_build(posts, out, jobs))
+        rows.append((f"full build, {count} posts", *best(fulls)))
         rows.append(("rebuild, nothing changed", *run_build(posts, out, jobs)))
         edited = posts / "post-5.md"
         edited.write_text(edited.read_text().replace("Some opening words", "Some edited words"))
         rows.append(("rebuild after editing one post", *run_build(posts, out, jobs)))
+        if pelican:
+            peer = Path(tmp) / "pelican"
+            pelican_peer.write_site(peer, post_specs(count))
+            rows.append((f"Pelican 4.12 full build, {count}", *best(
+                [run_pelican(peer) for _ in range(repeat)])))
         start, start_rss = cold_start(posts)
     for label, seconds, cpu, line, rss in rows:
         print(f"{label:<34} {seconds:6.2f} s  (CPU {cpu:6.2f} s, peak {rss:4.0f} MB per process)"
               f"  {line.split(' -> ')[0]}")
+    if pelican:
+        ratio = rows[0][1] / rows[-1][1]
+        verdict = "met" if ratio <= 0.5 else "NOT met"
+        print(f"{'full build / Pelican full build':<34} {ratio:6.2f}    (target at most 0.50: {verdict})")
     print(f"{'app cold start to first 200':<34} {start:6.2f} s  (peak {start_rss:4.0f} MB)")
     return {label: seconds for label, seconds, *_rest in rows}
 
@@ -91,12 +126,19 @@ def main():
     parser.add_argument("--posts", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--jobs", type=int, default=None,
                         help="worker processes (default: all cores)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="full builds of each engine; the fastest counts (default 1)")
+    parser.add_argument("--no-pelican", dest="pelican", action="store_false",
+                        help="time our build alone")
     parser.add_argument("--json", help="also write the times to this file")
     args = parser.parse_args()
-    print(f"flask build, {args.jobs or os.cpu_count()} worker processes")
+    if args.pelican:
+        pelican_peer.ensure_venv()
+    print(f"flask build, {args.jobs or os.cpu_count()} worker processes; "
+          f"load average {os.getloadavg()[0]:.1f}")
     results = {}
     for count in args.posts:
-        results[count] = bench(count, args.jobs)
+        results[count] = bench(count, args.jobs, args.repeat, args.pelican)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
 

@@ -8,6 +8,7 @@ repeat views (cached HTML), the /blog page, and the mtime check that keeps
 posts fresh.
 """
 import argparse
+import datetime as dt
 import statistics
 import sys
 import tempfile
@@ -37,11 +38,20 @@ def handler_{n}(request):
 """
 
 
+def post_specs(count):
+    """``[(slug, title, date, tags, body)]`` for ``count`` generated posts."""
+    start = dt.datetime(2020, 1, 1)
+    return [(f"post-{n}", f"Post number {n}", start + dt.timedelta(minutes=n),
+             [f"tag{n % 7}", "common"], BODY.format(n=n, m=(n + 1) % count))
+            for n in range(count)]
+
+
 def write_posts(folder, count):
-    for n in range(count):
-        (folder / f"post-{n}.md").write_text(
-            f"title: Post number {n}\ndate: 2020-01-01T00:{n % 60:02d}:00\n"
-            f"tags: tag{n % 7}, common\n\n" + BODY.format(n=n, m=(n + 1) % count))
+    """The generated posts as this blog's files (bare ``key: value`` headers)."""
+    for slug, title, date, tags, body in post_specs(count):
+        (folder / f"{slug}.md").write_text(
+            f"title: {title}\ndate: {date:%Y-%m-%dT%H:%M:%S}\n"
+            f"tags: {', '.join(tags)}\n\n{body}")
 
 
 def timed(func, repeat=1):

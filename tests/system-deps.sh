@@ -2,7 +2,8 @@
 # Installs the system tools the test suite drives for real, only those missing:
 # Apache + mod_wsgi (and openssl, for the HTTPS test), Debian's chromium, a
 # linter for the scripts (shellcheck), python3-venv, git, Node.js and npm
-# (unless a node is already on PATH), and the pinned npm packages from
+# (unless a node is already on PATH; Node runs Lighthouse and the CloudFront
+# Function's test), and the pinned npm packages from
 # package.json (Lighthouse).
 # Usage: tests/system-deps.sh        (run by `make test`)
 set -euo pipefail

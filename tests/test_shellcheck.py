@@ -35,7 +35,9 @@ SCRIPTS = shell_scripts()
 
 def test_the_known_scripts_are_found():
     names = {str(p.relative_to(REPO)) for p in SCRIPTS}
-    assert {"setup.sh", "deploy/update.sh", "deploy/apache/render.sh", ".ci/run"} <= names
+    assert {"setup.sh", "deploy/update.sh", "deploy/apache/render.sh", ".ci/run",
+            "deploy/aws/provision.sh", "deploy/aws/teardown.sh",
+            "deploy/aws/provision-cdn.sh", "deploy/aws/publish.sh"} <= names
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: str(p.relative_to(REPO)))

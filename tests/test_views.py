@@ -260,3 +260,15 @@ def test_one_nav_link_is_current(client, url, current):
     html = client.get(url).get_data(as_text=True)
     nav = html.split('<nav aria-label="Main">', 1)[1].split("</nav>", 1)[0]
     assert re.findall(r'<a href="([^"]+)" aria-current="page">', nav) == [current]
+
+
+@pytest.mark.parametrize("tag, url", [("Écriture", "/blog/tag/%C3%A9criture"),
+                                      ("<b>html</b>", "/blog/tag/%3Cb%3Ehtml%3C-b%3E"),
+                                      ("c#", "/blog/tag/c"),
+                                      ("a b", "/blog/tag/a-b")])
+def test_tags_with_accents_or_symbols_are_served_at_their_quoted_url(make_app, tmp_path, tag, url):
+    (tmp_path / "one.md").write_text(f"---\ntitle: One\ndate: 2024-01-01\ntags: ['{tag}']\n---\nText.\n",
+                                     encoding="utf-8")
+    client = make_app(tmp_path, POSTS_PER_PAGE=1).test_client()
+    assert client.get(url).status_code == 200
+    assert client.get(url + "/page/1").headers["Location"] == url

@@ -13,6 +13,14 @@ SLUG = "github-extras"
 KINDS = ["note", "tip", "important", "warning", "caution"]
 
 
+def open_settled(new_page, site_url, path, **options):
+    """``open_page``, then wait until the page's requests (the favicon too) are done,
+    so that closing it never cuts a response short."""
+    page, watch, response = open_page(new_page, site_url, path, **options)
+    page.wait_for_load_state("networkidle")
+    return page, watch, response
+
+
 @pytest.fixture(scope="module")
 def gfm_site(tmp_path_factory):
     """The sample site plus a post of alerts, task lists and strikethrough."""
@@ -26,7 +34,7 @@ def gfm_site(tmp_path_factory):
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_alerts_are_titled_and_readable(new_page, gfm_site, scheme):
-    page, watch, response = open_page(new_page, gfm_site, f"/blog/{SLUG}", color_scheme=scheme)
+    page, watch, response = open_settled(new_page, gfm_site, f"/blog/{SLUG}", color_scheme=scheme)
     assert response.status == 200
     found = page.evaluate("""() => [...document.querySelectorAll('.admonition')].map(box => {
         let bg = box, colour = 'rgba(0, 0, 0, 0)';
@@ -52,14 +60,14 @@ def test_alerts_are_titled_and_readable(new_page, gfm_site, scheme):
 def test_alert_colours_follow_the_scheme(new_page, gfm_site):
     colours = {}
     for scheme in ("light", "dark"):
-        page, _, _ = open_page(new_page, gfm_site, f"/blog/{SLUG}", color_scheme=scheme)
+        page, _, _ = open_settled(new_page, gfm_site, f"/blog/{SLUG}", color_scheme=scheme)
         colours[scheme] = page.evaluate(
             "() => [...document.querySelectorAll('.admonition-title')].map(t => getComputedStyle(t).color)")
     assert all(light != dark for light, dark in zip(colours["light"], colours["dark"]))
 
 
 def test_task_lists_and_strikethrough(new_page, gfm_site):
-    page, watch, _ = open_page(new_page, gfm_site, f"/blog/{SLUG}")
+    page, watch, _ = open_settled(new_page, gfm_site, f"/blog/{SLUG}")
     boxes = page.evaluate("""() => [...document.querySelectorAll('.task-list-item input')].map(box => {
         const item = box.closest('li'), list = item.parentElement;
         return {type: box.type, disabled: box.disabled, checked: box.checked,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import markdown
 import pygments
+import pymdownx
 
 from . import rendering
 
@@ -21,10 +22,11 @@ _active = None
 
 def renderer_version():
     """A hash of what decides a body's HTML: the rendering code and library versions."""
-    here = Path(__file__).parent
-    source = (here / "rendering.py").read_bytes() + (here / "post.py").read_bytes()
-    return hashlib.sha256(source + f"{markdown.__version__} {pygments.__version__}".encode()
-                          ).hexdigest()[:16]
+    # Every module of this package may take part (the Markdown extensions, the
+    # renderer's bounds, the post model), so all of them count.
+    source = b"".join(path.read_bytes() for path in sorted(Path(__file__).parent.glob("*.py")))
+    versions = f"{markdown.__version__} {pygments.__version__} {pymdownx.__version__}"
+    return hashlib.sha256(source + versions.encode()).hexdigest()[:16]
 
 
 def _dump_rendered(rendered):

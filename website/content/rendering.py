@@ -190,7 +190,6 @@ def first_paragraph(text):
     return ""
 
 
-
 def plain_text(markdown_text):
     """Markdown ``markdown_text`` (one paragraph) reduced to plain text.
 

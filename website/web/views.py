@@ -55,7 +55,7 @@ def paginate(posts, page):
     if page < 1 or page > pages:
         abort(404)
     canonical = url_for(request.endpoint, **request.view_args)
-    # request.path is decoded (/blog/tag/écriture); url_for's answer is quoted.
+    # url_for quotes (/blog/tag/%C3%A9criture); request.path is decoded.
     if unquote(canonical) != request.path:
         abort(redirect(canonical, 301))
     return posts[(page - 1) * per_page:page * per_page], pages
@@ -65,7 +65,7 @@ def paginate(posts, page):
 def post(slug):
     """One post, with its neighbours for previous/next links.
 
-On the dev server, a post that failed to load shows its error here instead of a 404.
+    On the dev server, a post that failed to load shows its error here instead of a 404.
 
     :raise 500: its body can't be rendered (logged once, when first tried).
     """

@@ -246,6 +246,20 @@ make_venv() {
     fi
 }
 
+# Resized WebP/AVIF copies of the posts' images, in static/_variants/, made
+# once here rather than by the first visitors. Images already done are
+# skipped, so this changes nothing on a second run.
+make_images() {
+    if $DRY_RUN; then
+        say "would make the image variants: flask --app website images"
+        return 0
+    fi
+    local out
+    out=$(cd "$PROJECT_DIR" && as_owner "$VENV_DIR/bin/flask" --app website images) \
+        || err "flask --app website images failed (above)"
+    say "$out"
+}
+
 # Apache's user needs to reach two things in a home that may be mode 750:
 # website.wsgi (mod_wsgi looks it up before handing the request to the
 # daemon) and static/ (served by Apache). It gets "x" (pass through, no
@@ -495,6 +509,7 @@ main() {
 
     install_packages
     make_venv
+    make_images
     grant_apache_access
     link_project
     write_site_url

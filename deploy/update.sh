@@ -14,7 +14,8 @@
 #      version's site from that copy with --strict into build/, beside the
 #      live one, and pre-compress it: the build link then points at it in
 #      one rename, and Apache answers every built URL from the new files;
-#   5. fast-forward the working tree to exactly the checked commit, and
+#   5. fast-forward the working tree to exactly the checked commit, then
+#      `flask --app website images` (resized copies of new images), and
 #   6. touch website.wsgi: mod_wsgi restarts the site's daemon processes
 #      gracefully on the next request. Apache itself is not restarted.
 # Each page is read whole from one build, old or new. Between steps 4 and 6
@@ -132,6 +133,9 @@ main() {
 
     build_version "$target"
     git merge --quiet --ff-only "$target" || err "fast-forward to $target failed"
+    # Resized copies of new images now, not on the first visitors' requests
+    # (the site makes any that are missing itself, so a failure here is not fatal).
+    "$VENV_DIR/bin/flask" --app website images || say "warning: flask --app website images failed; the site will make the image variants itself"
     touch website.wsgi
     say "now at $(git log -1 --format='%h %s'); the site reloads on its next request"
 }

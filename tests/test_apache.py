@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 
 import apache_server
+from website.content.images import variant_formats
 from apache_server import REPO, ApacheServer
+from test_images import screenshot
 
 
 
@@ -51,6 +53,16 @@ description: Keeps the tag page plural.
 ---
 
 Nothing to see.
+"""
+IMAGE_POST = """\
+---
+title: A screenshot
+date: 2025-12-31
+---
+
+Below, a screenshot.
+
+![The screen](/static/img/shot.png)
 """
 BROKEN_POST = "---\ntitle: [never closed\ndate: 2026-01-03\n---\n\nBroken.\n"
 # Appended to website/__init__.py by the "update" commit: a visible code change,
@@ -100,6 +112,8 @@ def deployment():
         (origin / "posts" / "café-crème.md").write_text(
             "---\ntitle: Café crème\ndate: 2025-12-02\n---\n\nAccents in the address.\n")
         (origin / "static" / ".secret").write_text("dotfile\n")
+        (origin / "posts" / "a-screenshot.md").write_text(IMAGE_POST)
+        screenshot(origin / "static" / "img" / "shot.png")
         git(origin, "init", "--quiet", "--initial-branch=main")
         git(origin, "add", "--all")
         git(origin, "commit", "--quiet", "-m", "Initial")
@@ -108,6 +122,9 @@ def deployment():
         # The server's own settings, outside git, as setup.sh writes them.
         (clone / "instance").mkdir()
         (clone / "instance" / "config.py").write_text(f'SITE_URL = "{SITE_URL}"\n')
+        # What setup.sh does before Apache serves the site: resized images.
+        subprocess.run([str(venv / "bin" / "flask"), "--app", "website", "images"],
+                       cwd=clone, check=True, capture_output=True)
         built = run_build(clone)
         assert built.returncode == 0, built.stdout + built.stderr
         # Apache makes the ETag of a file changed less than a second ago weak.
@@ -278,6 +295,24 @@ def test_static_files_come_straight_from_apache(server):
     assert versioned.status == 200
     assert "immutable" in versioned.getheader("Cache-Control")
     assert "max-age=31536000" in versioned.getheader("Cache-Control")
+
+
+def test_image_variants_come_from_apache_typed_and_cached(server):
+    page = server.request("/blog/a-screenshot").text
+    assert "<picture>" in page
+    sources = re.findall(r'<source type="(image/[a-z]+)" srcset="([^"]+)"', page)
+    assert [kind for kind, _ in sources] == [f"image/{f}" for f in variant_formats()]
+    for kind, srcset in sources:
+        for item in srcset.split(", "):
+            url = item.split()[0]
+            response = server.request(url)
+            assert response.status == 200, (url, server.error_logs[-2000:])
+            assert response.getheader("Content-Type") == kind
+            assert "immutable" in response.getheader("Cache-Control")
+            assert server.handler_of(url) not in (None, "wsgi-script")
+            assert response.body[:12].find(b"ftyp" if kind == "image/avif" else b"WEBP") >= 0
+    original = server.request("/static/img/shot.png")
+    assert original.status == 200 and original.getheader("Content-Type") == "image/png"
 
 
 def test_static_folder_is_not_listed_and_hides_dotfiles(server):
@@ -494,6 +529,7 @@ def test_update_builds_then_switches_code_and_build_atomically(deployment):
         reader.done.set()
         reader.join(30)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 image ready" in result.stdout
     assert git(clone, "rev-parse", "HEAD") == git(origin, "rev-parse", "HEAD")
     assert (clone / "website.wsgi").stat().st_mtime_ns != wsgi_mtime
     assert (clone / "build").resolve() != old_build

@@ -80,6 +80,8 @@ def test_the_rewritten_path_invalidated_is_the_one_the_function_produces():
     ("static/img/shot.png", "image/png", publish_plan.STATIC_CACHE),
     ("static/img/logo.svg", "image/svg+xml; charset=utf-8", publish_plan.STATIC_CACHE),
     ("static/fonts/x.woff2", "font/woff2", publish_plan.STATIC_CACHE),
+    ("static/_variants/0123abcd-800.avif", "image/avif", publish_plan.VERSIONED_CACHE),
+    ("static/_variants/0123abcd-480.webp", "image/webp", publish_plan.VERSIONED_CACHE),
 ])
 def test_content_type_and_cache_control_per_kind(key, kind, cache):
     versioned = {"code.css", "static/css/site.css"}

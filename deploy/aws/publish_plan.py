@@ -121,7 +121,8 @@ def content_type(key):
 
 def cache_control(key, versioned):
     """Cache-Control for ``key``: pages and feeds short, versioned assets a year."""
-    if key in versioned:
+    # Resized images are named by a hash of their content (static/_variants/).
+    if key in versioned or key.startswith("static/_variants/"):
         return VERSIONED_CACHE
     if key.startswith("static/"):
         return STATIC_CACHE

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from flask import g
 
 from ..content import render_cache, rendering
+from ..web.images import prepare as prepare_images
+from ..web.pages import collection as page_collection
 from ..web.store import collection, site_tz
 from . import layout, pages as site_pages, search, workers
 from .fetch import fetch
@@ -110,6 +112,7 @@ def production(app):
     try:
         with app.app_context():
             collection().refresh(force=True, log=False)
+            page_collection().refresh(force=True, log=False)
         with app.test_request_context("/"):
             g.now = moment
             yield
@@ -119,7 +122,7 @@ def production(app):
 
 
 def _build(app, output, jobs, strict, full, progress):
-    report = Report(post_errors=collection().errors)
+    report = Report(post_errors=collection().errors + page_collection().errors)
     if strict and report.post_errors:
         raise BuildError(f"{len(report.post_errors)} post(s) with errors (--strict)",
                          report.post_errors)
@@ -127,6 +130,8 @@ def _build(app, output, jobs, strict, full, progress):
         if strict:
             raise BuildError(search.missing_message() + " (--strict)")
         report.warnings.append(search.missing_message())
+    # Image variants are static files of the build: made before the list of files.
+    prepare_images(collection().all() + page_collection().all())
     pages = site_pages.site_pages(site_pages.site_fingerprint(app))
     copies = _check_layout(pages)
     report.warnings += [f"{page.url}: its file {page.file} has a part starting with '.', "

@@ -21,6 +21,7 @@ from werkzeug.routing import RequestRedirect
 
 from ..content.collection import tag_index
 from ..web.assets import code_css_url
+from ..web.pages import collection as page_collection, nav_links
 from ..web.public import public_posts, site_url
 from ..web.related import related_posts
 from ..web.series import series_posts
@@ -59,6 +60,8 @@ def site_fingerprint(app):
     for relative, stamp in static_files(app.static_folder):
         digest.update(f"{relative}\0{stamp}\n".encode())
     digest.update(str(dt.date.today().year).encode())   # the footer's copyright year
+    with app.test_request_context():
+        digest.update(repr(nav_links()).encode())       # pages in the header of every page
     return digest.hexdigest()
 
 
@@ -145,6 +148,9 @@ def _inputs(endpoint, values, posts):
     if endpoint == "blog.tag":
         name, tagged = tag_index(posts).get(values["tag"], ("", []))
         return name, _versions(tagged)
+    if endpoint == "pages.page":
+        page = page_collection().get(values["slug"])
+        return (page.slug, page.digest, page.mtime_ns) if page else ()
     return _versions(posts)
 
 

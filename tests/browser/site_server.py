@@ -78,12 +78,24 @@ def apache_csp():
 
 
 class _LateApp:
-    """A WSGI app set once the server's port, and so the site URL, is known."""
+    """A WSGI app set once the server's port, and so the site URL, is known.
+
+    Each answer is read whole and its iterable closed here, before Werkzeug
+    writes it: when a browser drops a connection (a page closed while its
+    favicon loads), Werkzeug's dev server can raise before it closes the
+    iterable, leaving a static file open until garbage collection (a
+    ResourceWarning, which the suite turns into an error).
+    """
 
     app = None
 
     def __call__(self, environ, start_response):
-        return self.app(environ, start_response)
+        iterable = self.app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
 
 
 class _QuietHandler(WSGIRequestHandler):

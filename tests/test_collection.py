@@ -126,6 +126,30 @@ def test_refresh_is_rate_limited(tmp_path):
     assert posts.get("a").title == "Later"
 
 
+def test_added_and_deleted_files_show_at_once_within_the_interval(tmp_path):
+    (tmp_path / "a.md").write_text(GOOD)
+    posts = PostCollection(tmp_path, check_interval=3600)
+    posts.refresh()
+    (tmp_path / "b.md").write_text(GOOD)
+    posts.refresh()
+    assert posts.get("b") is not None
+    (tmp_path / "a.md").unlink()
+    posts.refresh()
+    assert posts.get("a") is None and posts.get("b") is not None
+
+
+def test_one_look_only_ignores_even_added_files(tmp_path):
+    import math
+    (tmp_path / "a.md").write_text(GOOD)
+    posts = PostCollection(tmp_path, check_interval=math.inf)
+    posts.refresh()
+    (tmp_path / "b.md").write_text(GOOD)
+    posts.refresh()
+    assert posts.get("b") is None
+    posts.refresh(force=True)
+    assert posts.get("b") is not None
+
+
 def test_startup_renders_no_markdown(tmp_path, monkeypatch):
     calls = []
     import website.content.rendering as rendering

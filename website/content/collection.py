@@ -7,6 +7,7 @@ once (per version of the file) and left out; the rest keep serving.
 """
 import bisect
 import logging
+import math
 import os
 import threading
 import time
@@ -59,6 +60,7 @@ class PostCollection:
         self.tz = tz
         self._snapshot = Snapshot()
         self._checked_at = None
+        self._seen_folder = None
         self._lock = threading.Lock()
         self._listeners = []
 
@@ -72,20 +74,37 @@ class PostCollection:
 
         :param log: log each newly found bad post (``check`` prints them instead).
         """
-        now = time.monotonic()
-        if (not force and self._checked_at is not None
-                and now - self._checked_at < self.check_interval):
+        if not force and self._fresh():
             return
         with self._lock:
-            if (not force and self._checked_at is not None
-                    and now - self._checked_at < self.check_interval):
+            if not force and self._fresh():
                 return
+            folder_stamp = self._folder_stamp()
             stamps = self._scan()
             if self._checked_at is None or stamps != self._snapshot.stamps:
                 snapshot = self._build(stamps, self._snapshot, log)
                 self._notify(snapshot)
                 self._snapshot = snapshot
             self._checked_at = time.monotonic()
+            self._seen_folder = folder_stamp
+
+    def _fresh(self):
+        """Whether the last look still holds: within the interval, and no file
+        added to, removed from or renamed in the folder since (one ``stat``,
+        so a deleted post is gone at once and an edit shows within the interval).
+        """
+        if self._checked_at is None:
+            return False
+        if self.check_interval == math.inf:     # one look only (a build)
+            return True
+        return (time.monotonic() - self._checked_at < self.check_interval
+                and self._folder_stamp() == self._seen_folder)
+
+    def _folder_stamp(self):
+        try:
+            return os.stat(self.folder).st_mtime_ns
+        except OSError:
+            return None
 
     def on_change(self, listener):
         """Call ``listener(snapshot)`` with every new :class:`Snapshot`, once the

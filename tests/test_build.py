@@ -514,3 +514,14 @@ def test_a_page_that_fails_keeps_its_last_version(make_app, site_posts, tmp_path
     app.jinja_env.globals["related_posts"] = real
     build(app, out, jobs=1)                        # tried again, now it works
     assert "Changed." in (out / "blog/python-3.12-notes.html").read_text()
+
+
+def test_the_search_index_is_left_unbuilt(site):
+    app, _out, report = site
+    assert report.pages > 40
+    assert len(app.extensions["search"]) == 0       # no page of the build searches
+    app.debug = False
+    app.config["SHOW_DRAFTS"] = False
+    with app.test_client().get("/") as response:     # the live app still follows the posts
+        assert response.status_code == 200
+    assert len(app.extensions["search"]) > 0

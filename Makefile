@@ -5,8 +5,8 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test test-pythons bench bench-posts bench-search bench-build build preview venv dev-venv
-.PHONY: system-deps clean
+.PHONY: run test test-pythons bench bench-posts bench-search bench-build bench-serve build preview
+.PHONY: venv dev-venv system-deps clean
 
 # The settings files restart the dev server when they are created or edited
 # (watchdog sees new files; the instance folder must exist to be watched).
@@ -53,6 +53,9 @@ preview: venv ## serve build/ on http://127.0.0.1:8000 as a static host would
 
 bench-build: venv ## time full, no-change and one-edit builds on 1,000 and 10,000 posts, beside Pelican
 	$(BIN)/python benchmarks/build.py
+
+bench-serve: venv system-deps ## Apache + mod_wsgi under wrk: static speed, p99, a daemon crash, hostile URLs
+	$(BIN)/python benchmarks/serve.py
 
 .PHONY: screenshots
 screenshots: dev-venv system-deps ## regenerate the README's screenshots in docs/screenshots/

@@ -18,7 +18,9 @@
 # with the python3 that mod_wsgi embeds; lets Apache's user reach static/
 # (only) through ACLs; links /var/www/html/website to the project; writes and
 # enables the "website" site, disables the default site, checks the config and
-# reloads Apache. It sets the site's public address, SITE_URL
+# reloads Apache. It builds the site's static pages (deploy/build.sh), which
+# Apache answers from, and runs that build every minute (a systemd timer, or
+# cron without systemd). It sets the site's public address, SITE_URL
 # (http://NAME, or https://NAME with TLS), in <project>/instance/config.py:
 # the server's own settings, outside git, kept by deploy/update.sh. It is
 # idempotent: a second run changes nothing.
@@ -28,7 +30,10 @@ set -euo pipefail
 
 readonly APT_PACKAGES=(apache2 libapache2-mod-wsgi-py3 python3-venv git acl)
 readonly TLS_PACKAGES=(certbot python3-certbot-apache)
-readonly APACHE_MODULES=(wsgi headers filter deflate alias mime rewrite authz_core authz_host)
+readonly APACHE_MODULES=(wsgi headers filter deflate alias mime rewrite env authz_core authz_host)
+# Enabled when this Apache has them: brotli for clients that take it.
+readonly OPTIONAL_MODULES=(brotli)
+readonly CRON_FILE=/etc/cron.d/website-build
 readonly SYSTEM_PYTHON=/usr/bin/python3
 readonly APACHE_ETC=/etc/apache2
 readonly MOD_WSGI_SO=/usr/lib/apache2/modules/mod_wsgi.so
@@ -50,6 +55,7 @@ APACHE_USER=www-data
 CHANGES=0
 APACHE_CHANGED=false
 SITE_URL_CHANGED=false
+TIMER_CHANGED=false
 WORK_DIR=""
 UNDO=()
 
@@ -59,6 +65,8 @@ need_cmd() { command -v "$1" >/dev/null 2>&1 || err "'$1' is needed but not inst
 have() { command -v "$1" >/dev/null 2>&1; }
 
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
+
+have_systemd() { [ -d /run/systemd/system ]; }
 
 # Every change goes through run: printed, and made unless --dry-run.
 run() {
@@ -210,6 +218,10 @@ dpkg_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'inst
 install_packages() {
     local wanted=("${APT_PACKAGES[@]}") missing=() pkg
     if $TLS; then wanted+=("${TLS_PACKAGES[@]}"); fi
+    # The build timer: systemd's, or cron where systemd does not run the machine.
+    have_systemd || wanted+=(cron)
+    # Brotli copies of the built pages, for Apache's mod_brotli to send.
+    [ -e "$APACHE_ETC/mods-available/brotli.load" ] && wanted+=(brotli)
     for pkg in "${wanted[@]}"; do dpkg_installed "$pkg" || missing+=("$pkg"); done
     [ ${#missing[@]} -gt 0 ] || return 0
     say "installing ${missing[*]}"
@@ -232,6 +244,20 @@ make_venv() {
         # shellcheck disable=SC2016  # $1 and $2 belong to the inner sh
         run as_owner sh -c 'printf "%s\n" "$1" > "$2"' sh "$sha" "$VENV_DIR/.requirements-sha256"
     fi
+}
+
+# Resized WebP/AVIF copies of the posts' images, in static/_variants/, made
+# once here rather than by the first visitors. Images already done are
+# skipped, so this changes nothing on a second run.
+make_images() {
+    if $DRY_RUN; then
+        say "would make the image variants: flask --app website images"
+        return 0
+    fi
+    local out
+    out=$(cd "$PROJECT_DIR" && as_owner "$VENV_DIR/bin/flask" --app website images) \
+        || err "flask --app website images failed (above)"
+    say "$out"
 }
 
 # Apache's user needs to reach two things in a home that may be mode 750:
@@ -331,8 +357,13 @@ write_apache_config() {
 }
 
 enable_apache_parts() {
-    local mod
-    for mod in "${APACHE_MODULES[@]}"; do
+    local mod modules=("${APACHE_MODULES[@]}")
+    for mod in "${OPTIONAL_MODULES[@]}"; do
+        [ -e "$APACHE_ETC/mods-available/$mod.load" ] && modules+=("$mod")
+    done
+    # HTTP/2 over TLS (Protocols h2 http/1.1 in the site's config).
+    if $TLS || [ -e "$APACHE_ETC/sites-enabled/$SITE-le-ssl.conf" ]; then modules+=(http2); fi
+    for mod in "${modules[@]}"; do
         if ! a2query -q -m "$mod" 2>/dev/null; then
             APACHE_CHANGED=true; UNDO+=("a2dismod -q -f $mod"); run a2enmod -q "$mod"
         fi
@@ -395,6 +426,53 @@ setup_tls() {
     if [ -d /run/systemd/system ]; then run systemctl reload apache2; else run apache2ctl graceful; fi
 }
 
+# The static build Apache answers from. The first one is a change; later runs
+# only bring it up to date (the timer does the same every minute).
+build_site() {
+    if $DRY_RUN; then
+        say "would build the site into $PROJECT_DIR/build (deploy/build.sh)"
+        return 0
+    fi
+    if [ -L "$PROJECT_DIR/build" ]; then
+        as_owner "$PROJECT_DIR/deploy/build.sh" --quiet --wait 300 || err "the build failed (above)"
+    else
+        run as_owner "$PROJECT_DIR/deploy/build.sh" --wait 300
+    fi
+}
+
+# The build every minute, as the owner: a systemd timer, or a cron entry.
+install_timer() {
+    local render="$PROJECT_DIR/deploy/apache/render.sh" dir="$PROJECT_DIR/deploy/timer"
+    if have_systemd; then
+        install_timer_file /etc/systemd/system/website-build.service \
+            "$("$render" "$dir/website-build.service.in" "USER=$OWNER" "PROJECT_DIR=$PROJECT_DIR")"
+        install_timer_file /etc/systemd/system/website-build.timer "$("$render" "$dir/website-build.timer.in")"
+        if $TIMER_CHANGED; then run systemctl daemon-reload; fi
+        if ! systemctl is-enabled --quiet website-build.timer 2>/dev/null \
+                || ! systemctl is-active --quiet website-build.timer 2>/dev/null; then
+            run systemctl enable --now --quiet website-build.timer
+        fi
+    else
+        install_timer_file "$CRON_FILE" \
+            "$("$render" "$dir/website-build.cron.in" "USER=$OWNER" "PROJECT_DIR=$PROJECT_DIR")"
+        if ! pidof cron >/dev/null 2>&1; then
+            if have service; then run service cron start; else run cron; fi
+        fi
+    fi
+}
+
+install_timer_file() {
+    local dest=$1 content=$2
+    if [ -f "$dest" ] && [ "$(cat "$dest")" = "$content" ]; then return 0; fi
+    TIMER_CHANGED=true
+    if $DRY_RUN; then
+        say "would write $dest:"
+        printf '%s\n' "$content" | sed 's/^/    /'
+    fi
+    printf '%s\n' "$content" >"$WORK_DIR/timer"
+    run install -D -m 644 "$WORK_DIR/timer" "$dest"
+}
+
 smoke_test() {
     $DRY_RUN && return 0
     local status
@@ -431,9 +509,12 @@ main() {
 
     install_packages
     make_venv
+    make_images
     grant_apache_access
     link_project
     write_site_url
+    build_site
+    install_timer
     write_apache_config
     enable_apache_parts
     check_apache_config

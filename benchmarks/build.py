@@ -8,7 +8,9 @@ the build command as a user runs it, in a fresh process each time (wall
 clock, and the CPU time of all its processes, which other load on the
 machine disturbs less):
 a full build (no previous output, no cache), a rebuild with nothing changed,
-and a rebuild after editing one post. Then, on the same posts written in
+and a rebuild after editing one post, each line ending with what the search
+index (Pagefind) did and how long it took; then a full build without
+Pagefind, for what the search index adds. Then, on the same posts written in
 Pelican's format, a full build by Pelican 4.12 (one process, its cache off;
 see pelican_peer.py), and the ratio of the two full builds, measured side by
 side in this run (target: at most 0.5). Last, the live app's startup on the
@@ -31,6 +33,7 @@ import pelican_peer  # noqa: E402
 from posts import post_specs, write_posts  # noqa: E402
 
 FLASK = [sys.executable, "-m", "flask", "--app", "website"]
+NO_SEARCH = "full build without Pagefind"
 
 COLD_START = """
 import resource, sys, time
@@ -63,12 +66,23 @@ def measured(command, cwd, env=None):
     return float(seconds), float(cpu), int(rss) / 1024, eval(line)  # noqa: S307 (our own repr)
 
 
-def run_build(posts, out, jobs, extra=()):
-    """The build command's seconds, CPU seconds, last line and peak memory (MB) per process."""
+def run_build(posts, out, jobs, extra=(), search=True):
+    """The build command's seconds, CPU seconds, last line and peak memory (MB) per process.
+
+    :param search: False hides Pagefind from the build (it then makes no search index).
+    """
     env = dict(os.environ, FLASK_POSTS_DIR=str(posts), FLASK_SITE_URL="https://example.com")
+    if not search:
+        env["PAGEFIND_BINARY_PATH"] = str(Path(out).parent / "no-pagefind-here")
     command = FLASK + ["build", "--out", str(out)] + (["--jobs", str(jobs)] if jobs else [])
     seconds, cpu, rss, line = measured(command + list(extra), ROOT, env)
     return seconds, cpu, line, rss
+
+
+def full_build(posts, out, jobs, search=True):
+    """:func:`run_build` from nothing: no previous output, no cache."""
+    shutil.rmtree(out.parent, ignore_errors=True)
+    return run_build(posts, out, jobs, search=search)
 
 
 def run_pelican(folder):
@@ -104,6 +118,9 @@ def bench(count, jobs, repeat=1, pelican=True):
         edited = posts / "post-5.md"
         edited.write_text(edited.read_text().replace("Some opening words", "Some edited words"))
         rows.append(("rebuild after editing one post", *run_build(posts, out, jobs)))
+        bare = Path(tmp) / "bare" / "build"
+        rows.append((NO_SEARCH, *best([full_build(posts, bare, jobs, search=False)
+                                       for _ in range(repeat)])))
         if pelican:
             peer = Path(tmp) / "pelican"
             pelican_peer.write_site(peer, post_specs(count))
@@ -113,6 +130,10 @@ def bench(count, jobs, repeat=1, pelican=True):
     for label, seconds, cpu, line, rss in rows:
         print(f"{label:<34} {seconds:6.2f} s  (CPU {cpu:6.2f} s, peak {rss:4.0f} MB per process)"
               f"  {line.split(' -> ')[0]}")
+    _, wall, cpu, *_ = rows[0]
+    _, bare_wall, bare_cpu, *_ = next(row for row in rows if row[0] == NO_SEARCH)
+    print(f"{'search index adds to a full build':<34} {wall - bare_wall:6.2f} s  "
+          f"(CPU {cpu - bare_cpu:6.2f} s, {(cpu - bare_cpu) / bare_cpu:.0%} of the CPU time)")
     if pelican:
         ratio = rows[0][1] / rows[-1][1]
         verdict = "met" if ratio <= 0.5 else "NOT met"

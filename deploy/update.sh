@@ -10,11 +10,20 @@
 #      or the working tree has local edits;
 #   2. install requirements.txt into the venv, only if it changed;
 #   3. `flask --app website check` on the new version, in a temporary copy;
-#   4. fast-forward the working tree to exactly the checked commit;
-#   5. touch website.wsgi: mod_wsgi restarts the site's daemon processes
+#   4. holding the build lock (no timer build in between), build the new
+#      version's site from that copy with --strict into build/, beside the
+#      live one, and pre-compress it: the build link then points at it in
+#      one rename, and Apache answers every built URL from the new files;
+#   5. fast-forward the working tree to exactly the checked commit, then
+#      `flask --app website images` (resized copies of new images), and
+#   6. touch website.wsgi: mod_wsgi restarts the site's daemon processes
 #      gracefully on the next request. Apache itself is not restarted.
-# A failed fetch or check leaves the working tree, and so the running site,
-# as it was, and says why. From your own machine: make deploy HOST=user@server
+# Each page is read whole from one build, old or new. Between steps 4 and 6
+# (about a second) the built pages are new while what only the app answers
+# (/search, ?page= listings, 404s) still comes from the old code.
+# A failed fetch, check or build leaves the working tree, the build, and so
+# the running site, as they were, and says why.
+# From your own machine: make deploy HOST=user@server
 set -euo pipefail
 
 PROJECT_DIR=""
@@ -79,6 +88,19 @@ check_version() {
     fi
 }
 
+# The new version's site, built by its own code (the checked copy) into the
+# live build/ folder, under the lock the timer's builds take too.
+build_version() {
+    local target=$1
+    need_cmd flock
+    mkdir -p "$PROJECT_DIR/.build-cache"
+    exec 9>>"$PROJECT_DIR/.build-cache/deploy.lock"
+    flock -w 300 9 || err "another build held the lock for 5 minutes; nothing was changed"
+    say "building the site of $(git rev-parse --short "$target")"
+    "$PROJECT_DIR/deploy/build.sh" --locked --strict --venv "$VENV_DIR" --code "$WORK_DIR/check" \
+        || err "the build failed (above); nothing was changed and the site still runs $(git rev-parse --short HEAD)"
+}
+
 main() {
     PROJECT_DIR=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
     parse_args "$@"
@@ -109,7 +131,11 @@ main() {
     if requirements_changed "$target"; then install_requirements "$target"; fi
     check_version "$target"
 
+    build_version "$target"
     git merge --quiet --ff-only "$target" || err "fast-forward to $target failed"
+    # Resized copies of new images now, not on the first visitors' requests
+    # (the site makes any that are missing itself, so a failure here is not fatal).
+    "$VENV_DIR/bin/flask" --app website images || say "warning: flask --app website images failed; the site will make the image variants itself"
     touch website.wsgi
     say "now at $(git log -1 --format='%h %s'); the site reloads on its next request"
 }

@@ -9,7 +9,11 @@ same script setup.sh uses.
 mod_wsgi embeds Debian's /usr/bin/python3, so the site's virtualenv is made
 with that Python (``.venv-apache/``, rebuilt when requirements.txt changes).
 As root, Apache's children and the WSGI daemon run as ``nobody``: Apache will
-not serve as root.
+not serve as root. ``nobody`` can't enter a clone in a private folder (mode
+700, ``/root/...``), so the server then gets its own copy of the venv in its
+temporary folder, and a served project it can't read stops the start at once.
+When Apache can't start or its site can't answer, :meth:`ApacheServer.start`
+fails within seconds, quoting the error log.
 """
 import grp
 import hashlib
@@ -35,7 +39,12 @@ APACHE_VENV = REPO / ".venv-apache"
 DOMAIN = "blog.test"
 # The modules the site needs, as setup.sh enables them, plus the MPM.
 MODULES = ["mpm_event", "authz_core", "authz_host", "alias", "mime", "headers",
-           "filter", "deflate", "rewrite", "wsgi"]
+           "filter", "deflate", "rewrite", "wsgi", "env"]
+# Loaded when the system has them, as setup.sh enables them.
+OPTIONAL_MODULES = ["brotli"]
+# Error log lines that mean the site will never answer: stop waiting.
+FATAL_LOG = re.compile(r"Permission denied|Unable to stat Python home|Failed to exec|"
+                       r"Target WSGI script .* cannot be loaded|AH00526|AH00016|AH00543")
 
 
 def missing_tools():
@@ -94,6 +103,26 @@ def copy_project(dest):
     return dest
 
 
+def can_read(user, path):
+    """Whether ``user`` can read ``path`` (and pass through every folder above it)."""
+    if pwd.getpwuid(os.geteuid()).pw_name == user:
+        return os.access(path, os.R_OK)
+    test = subprocess.run(["runuser", "-u", user, "--", "test", "-r", str(path)],
+                          capture_output=True)
+    return test.returncode == 0
+
+
+def readable_venv(venv, user, dest):
+    """``venv``, or a copy of it in ``dest`` when ``user`` can't read it (a private clone)."""
+    venv = Path(venv)
+    if can_read(user, venv / "pyvenv.cfg") and can_read(user, venv / "lib"):
+        return venv
+    if not (dest / "pyvenv.cfg").exists():
+        shutil.copytree(venv, dest, symlinks=True)
+        subprocess.run(["chmod", "-R", "a+rX", str(dest)], check=True)
+    return dest
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -126,8 +155,11 @@ class ApacheServer:
         self.tls_port = free_port() if tls else None
         self.user, self.group = run_identity()
         self.process = None
+        self._log_marks = {}
         for sub in ("conf", "site", "logs", "run", "sites-enabled", "www/html"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
+        self.root.chmod(0o755)
+        self.venv = readable_venv(self.venv, self.user, self.root / "venv")
         # Debian's layout: /var/www/html/website -> the project.
         self.link = self.root / "www" / "html" / "website"
         if not self.link.is_symlink():
@@ -150,7 +182,10 @@ class ApacheServer:
             PROJECT_LINK=self.link, VENV_DIR=self.venv, USER=self.user, GROUP=self.group,
             VHOST_CONF=vhost_conf))
         shutil.copy(APACHE_DIR / "website-hardening.conf", site / "website-hardening.conf")
-        modules = "\n".join(f"LoadModule {m}_module {MODULES_DIR}/mod_{m}.so" for m in MODULES)
+        modules = "\n".join(f"LoadModule {m}_module {MODULES_DIR}/mod_{m}.so" for m in MODULES
+                            + [m for m in OPTIONAL_MODULES if (MODULES_DIR / f"mod_{m}.so").exists()]
+                            # setup.sh --tls enables HTTP/2; the site's config turns it on.
+                            + (["http2"] if self.tls_port else []))
         identity = f"User {self.user}\nGroup {self.group}" if os.geteuid() == 0 else ""
         root = self.root
         (root / "conf" / "httpd.conf").write_text(f"""\
@@ -219,6 +254,11 @@ Listen 127.0.0.1:{self.tls_port}
                               capture_output=True, text=True)
 
     def start(self, timeout=20):
+        """Start Apache and wait until both a file and the app answer; fail fast, quoting the log."""
+        for path in (self.project / "website.wsgi", self.venv / "pyvenv.cfg"):
+            if not can_read(self.user, path):
+                raise RuntimeError(f"Apache's user {self.user} can't read {path}: serve a copy "
+                                   "in a folder it can enter (see copy_project)")
         self.write_config()
         if self.tls_port:
             self.write_tls_site()
@@ -228,17 +268,34 @@ Listen 127.0.0.1:{self.tls_port}
             ["apache2", "-f", str(self.root / "conf" / "httpd.conf"), "-DFOREGROUND"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
         deadline = time.monotonic() + timeout
+        try:
+            self._wait_for("/static/css/site.css", deadline, lambda status: status < 500)
+            # The WSGI daemon: the app's own 404 for a URL nothing else serves.
+            self._wait_for("/.apache-harness-check", deadline, lambda status: status == 404)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_for(self, path, deadline, good):
+        status = None
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"apache2 exited {self.process.returncode}:\n"
                                    f"{self.process.stderr.read().decode()}\n{self.error_logs}")
+            fatal = [line for line in self.error_logs.splitlines() if FATAL_LOG.search(line)]
+            if fatal:
+                raise RuntimeError(f"Apache can't serve the site (error log):\n" + "\n".join(fatal[-10:]))
             try:
-                if self.request("/static/css/site.css", retry=False).status:
-                    return self
+                status = self.request(path, retry=False, tls=bool(self.tls_port),
+                                      timeout=max(1, deadline - time.monotonic())).status
+                if good(status):
+                    return
             except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"apache2 did not answer on port {self.port}:\n{self.error_logs}")
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"apache2 did not answer {path} on port {self.port} (last status "
+                           f"{status}):\n{self.error_logs[-3000:]}")
 
     def stop(self):
         if self.process is None:
@@ -253,19 +310,25 @@ Listen 127.0.0.1:{self.tls_port}
         self.process.stderr.close()
         self.process = None
 
-    def request(self, path, host=DOMAIN, headers=None, retry=True, tls=False):
+    def request(self, path, host=DOMAIN, headers=None, retry=True, tls=False, timeout=30,
+                method="GET"):
         """GET ``path`` exactly as written (no client-side normalisation); ``tls``: over HTTPS."""
         attempts = 3 if retry else 1
+        # Where the access log ends now: handler_of() reads this request's line after it.
+        try:
+            self._log_marks[path] = self.access_log.stat().st_size
+        except FileNotFoundError:
+            self._log_marks[path] = 0
         for attempt in range(attempts):
             if tls:
                 context = ssl.create_default_context(cafile=str(self.root / "site" / "tls.crt"))
                 context.check_hostname = False
-                conn = http.client.HTTPSConnection("127.0.0.1", self.tls_port, timeout=30,
+                conn = http.client.HTTPSConnection("127.0.0.1", self.tls_port, timeout=timeout,
                                                    context=context)
             else:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
             try:
-                conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+                conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
                 conn.putheader("Host", host)
                 for name, value in (headers or {}).items():
                     conn.putheader(name, value)
@@ -284,12 +347,17 @@ Listen 127.0.0.1:{self.tls_port}
     def handler_of(self, path, timeout=5):
         """The handler that answered the latest GET of ``path``, from the access log.
 
-        Apache logs a request just after answering it, so wait for the line.
+        Apache logs a request just after answering it, so wait for the line
+        (only lines written since that request was sent count).
         """
         deadline = time.monotonic() + timeout
+        mark = self._log_marks.get(path, 0)
         while True:
             found = None
-            for line in self.access_log.read_text().splitlines():
+            with open(self.access_log, "rb") as log:
+                log.seek(mark)
+                lines = log.read().decode(errors="replace").splitlines()
+            for line in lines:
                 match = re.search(r'"GET (\S+) HTTP/[\d.]+" \d+ handler=(\S+)', line)
                 if match and match.group(1) == path:
                     found = match.group(2)

@@ -8,6 +8,7 @@ from website import create_app
 
 TEST_POSTS = Path(__file__).parent / "posts"
 SAMPLE_POSTS = Path(__file__).parent.parent / "posts"
+SAMPLE_PAGES = Path(__file__).parent.parent / "pages"
 SITE_URL = "https://blog.example.com"
 
 
@@ -21,10 +22,13 @@ def posts_dir(tmp_path):
 
 @pytest.fixture
 def make_app():
-    """Build an app on a posts folder, with test settings plus ``overrides``."""
+    """Build an app on a posts folder, with test settings plus ``overrides``.
+
+    Its pages folder is ``pages`` beside the posts folder (none unless a test makes it).
+    """
     def build(folder, **overrides):
         config = {"TESTING": True, "POSTS_DIR": str(folder), "SITE_URL": SITE_URL,
-                  "POSTS_CHECK_INTERVAL": 0}
+                  "POSTS_CHECK_INTERVAL": 0, "PAGES_DIR": str(Path(folder).parent / "pages")}
         config.update(overrides)
         return create_app(config)
     return build
@@ -47,9 +51,10 @@ def runner(app):
 
 @pytest.fixture
 def sample_app(make_app, tmp_path):
-    """The app on a copy of the project's own sample posts."""
+    """The app on a copy of the project's own sample posts and pages."""
     folder = tmp_path / "sample-posts"
     shutil.copytree(SAMPLE_POSTS, folder)
+    shutil.copytree(SAMPLE_PAGES, tmp_path / "pages")
     return make_app(folder)
 
 

@@ -1,19 +1,27 @@
 """The site behind a real Apache + mod_wsgi, configured by the project's own templates.
 
 A temporary origin repository holds the project with known posts; the served
-project is a clone of it, so deploy/update.sh pulls for real.
+project is a clone of it, so deploy/update.sh pulls for real. The clone's
+static build (deploy/build.sh, as the timer runs it) is what Apache answers
+from; the access log's handler (%R) tells the file answers ("-") from the
+app's ("wsgi-script").
 """
 import gzip
+import os
+import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 import apache_server
+from website.content.images import variant_formats
 from apache_server import REPO, ApacheServer
+from test_images import screenshot
 
 
 
@@ -45,6 +53,16 @@ description: Keeps the tag page plural.
 ---
 
 Nothing to see.
+"""
+IMAGE_POST = """\
+---
+title: A screenshot
+date: 2025-12-31
+---
+
+Below, a screenshot.
+
+![The screen](/static/img/shot.png)
 """
 BROKEN_POST = "---\ntitle: [never closed\ndate: 2026-01-03\n---\n\nBroken.\n"
 # Appended to website/__init__.py by the "update" commit: a visible code change,
@@ -89,7 +107,13 @@ def deployment():
         (origin / "posts").mkdir()
         (origin / "posts" / "served-by-mod-wsgi.md").write_text(POST.format(edition="first"))
         (origin / "posts" / "another-post.md").write_text(OTHER_POST)
+        (origin / "posts" / "notes-(part-2).md").write_text(
+            "---\ntitle: Notes, part 2\ndate: 2025-12-01\n---\n\nPart two, with parentheses.\n")
+        (origin / "posts" / "café-crème.md").write_text(
+            "---\ntitle: Café crème\ndate: 2025-12-02\n---\n\nAccents in the address.\n")
         (origin / "static" / ".secret").write_text("dotfile\n")
+        (origin / "posts" / "a-screenshot.md").write_text(IMAGE_POST)
+        screenshot(origin / "static" / "img" / "shot.png")
         git(origin, "init", "--quiet", "--initial-branch=main")
         git(origin, "add", "--all")
         git(origin, "commit", "--quiet", "-m", "Initial")
@@ -98,6 +122,13 @@ def deployment():
         # The server's own settings, outside git, as setup.sh writes them.
         (clone / "instance").mkdir()
         (clone / "instance" / "config.py").write_text(f'SITE_URL = "{SITE_URL}"\n')
+        # What setup.sh does before Apache serves the site: resized images.
+        subprocess.run([str(venv / "bin" / "flask"), "--app", "website", "images"],
+                       cwd=clone, check=True, capture_output=True)
+        built = run_build(clone)
+        assert built.returncode == 0, built.stdout + built.stderr
+        # Apache makes the ETag of a file changed less than a second ago weak.
+        time.sleep(1.1)
         server = ApacheServer(base / "apache", clone, venv).start()
         try:
             yield server, origin, clone
@@ -112,24 +143,143 @@ def server(deployment):
     return deployment[0]
 
 
+def run_build(clone, *args):
+    """deploy/build.sh, as the timer runs it."""
+    return subprocess.run([str(clone / "deploy" / "build.sh"), *args], capture_output=True, text=True)
+
+
 def header_values(response, name):
     return response.msg.get_all(name) or []
 
 
-@pytest.mark.parametrize("path, expected_status, text", [
-    ("/", 200, "Served by mod_wsgi"),
-    ("/blog", 200, "Another post"),
-    ("/blog/served-by-mod-wsgi", 200, "first edition"),
-    ("/blog/tag/apache", 200, "Served by mod_wsgi"),
-    ("/blog/no-such-post", 404, "<html"),
-    ("/no/such/page", 404, "<html"),
-])
-def test_pages_come_through_mod_wsgi(server, path, expected_status, text):
+# URL, text in it, the build's file for it.
+BUILT = [
+    ("/", "Served by mod_wsgi", "index.html"),
+    ("/blog", "Another post", "blog.html"),
+    ("/blog/served-by-mod-wsgi", "first edition", "blog/served-by-mod-wsgi.html"),
+    ("/blog/tag/apache", "Served by mod_wsgi", "blog/tag/apache.html"),
+    ("/blog/tag/apache/feed.xml", "Served by mod_wsgi", "blog/tag/apache/feed.xml"),
+    ("/feed.xml", "Served by mod_wsgi", "feed.xml"),
+    ("/sitemap.xml", "/blog/served-by-mod-wsgi", "sitemap.xml"),
+    ("/robots.txt", "Sitemap:", "robots.txt"),
+    ("/static/css/site.css", "", "static/css/site.css"),
+    ("/blog/notes-(part-2)", "Part two", "blog/notes-(part-2).html"),
+    ("/blog/notes-%28part-2%29", "Part two", "blog/notes-(part-2).html"),
+    ("/blog/caf%C3%A9-cr%C3%A8me", "Accents in the address", "blog/café-crème.html"),
+]
+# Answered by the app whatever the build holds: queries, /search, 404s, the
+# build's own extra names.
+FALLBACK = [
+    ("/blog?page=1", 200), ("/search?q=mod_wsgi", 200), ("/search", 200),
+    ("/blog/no-such-post", 404), ("/no/such/page", 404), ("/404", 404), ("/blog/index", 404),
+    ("/blog.html", 404), ("/blog/index.html", 404), ("/index.html", 404), ("/feed.xml.gz", 404),
+    ("/blog/served-by-mod-wsgi.html", 404), ("/blog/served-by-mod-wsgi.html.gz", 404),
+]
+
+
+@pytest.mark.parametrize("path, text, name", BUILT)
+def test_built_urls_are_answered_from_their_files(deployment, path, text, name):
+    server, _, clone = deployment
     response = server.request(path)
-    assert response.status == expected_status, response.text[:500]
+    assert response.status == 200, response.text[:300]
     assert text in response.text
+    assert response.body == (clone / "build" / name).read_bytes()
+    assert server.handler_of(path) == "-"
+    # The app would answer the same bytes, with the same type.
+    assert response.getheader("ETag") and not response.getheader("ETag").startswith("W/")
+    assert response.getheader("Last-Modified")
+
+
+def test_file_answers_have_the_apps_content_types(server):
+    for path, expected in [("/", "text/html; charset=utf-8"), ("/feed.xml", "application/atom+xml; charset=utf-8"),
+                           ("/blog/tag/apache/feed.xml", "application/atom+xml; charset=utf-8"),
+                           ("/sitemap.xml", "application/xml; charset=utf-8"),
+                           ("/robots.txt", "text/plain; charset=utf-8")]:
+        assert server.request(path).getheader("Content-Type") == expected, path
+        assert server.request(path + "?x=1").getheader("Content-Type") == expected, path
+
+
+@pytest.mark.parametrize("path, status", FALLBACK)
+def test_other_urls_go_to_the_app(server, path, status):
+    response = server.request(path)
+    assert response.status == status, response.text[:300]
     assert response.getheader("Content-Type").startswith("text/html")
+    assert "<html" in response.text
     assert server.handler_of(path) == "wsgi-script"
+
+
+def test_head_requests_come_from_the_files(server):
+    response = server.request("/blog/served-by-mod-wsgi", method="HEAD")
+    assert response.status == 200 and response.body == b""
+    assert int(response.getheader("Content-Length")) > 1000
+
+
+def test_without_a_build_the_app_answers_everything(deployment):
+    server, _, clone = deployment
+    away = clone / "build-away"
+    os.rename(clone / "build", away)
+    try:
+        for path, text, _ in BUILT:
+            response = server.request(path)
+            assert response.status == 200 and text in response.text, path
+            if not path.startswith("/static/"):
+                assert server.handler_of(path) == "wsgi-script", path
+    finally:
+        os.rename(away, clone / "build")
+    assert server.request("/").status == 200 and server.handler_of("/") == "-"
+
+
+@pytest.mark.parametrize("path, text, name", BUILT)
+def test_precompressed_copies_with_their_encoding(deployment, path, text, name):
+    server, _, clone = deployment
+    plain = (clone / "build" / name).read_bytes()
+    response = server.request(path, headers={"Accept-Encoding": "gzip, deflate"})
+    assert response.status == 200
+    if len(plain) >= 256:
+        assert response.getheader("Content-Encoding") == "gzip"
+        # The file's own bytes: mod_deflate did not compress them again.
+        assert response.body == (clone / "build" / (name + ".gz")).read_bytes()
+        assert gzip.decompress(response.body) == plain
+    assert "Accept-Encoding" in response.getheader("Vary")
+    assert response.getheader("Content-Type") == server.request(path).getheader("Content-Type")
+    refused = server.request(path, headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert refused.getheader("Content-Encoding") is None and refused.body == plain
+    if len(plain) >= 256 and shutil.which("brotli"):
+        brotli = server.request(path, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert brotli.getheader("Content-Encoding") == "br"
+        assert brotli.body == (clone / "build" / (name + ".br")).read_bytes()
+        unpacked = subprocess.run(["brotli", "--decompress", "--stdout", "-"], input=brotli.body,
+                                  capture_output=True, check=True).stdout
+        assert unpacked == plain
+        assert "Accept-Encoding" in brotli.getheader("Vary")
+
+
+@pytest.mark.parametrize("path", ["/blog/served-by-mod-wsgi", "/feed.xml", "/sitemap.xml",
+                                  "/static/css/site.css", "/search?q=mod_wsgi", "/blog?page=1"])
+@pytest.mark.parametrize("encoding", [None, "gzip"])
+def test_conditional_requests_answer_304_through_compression(server, path, encoding):
+    headers = {"Accept-Encoding": encoding} if encoding else {}
+    first = server.request(path, headers=headers)
+    etag = first.getheader("ETag")
+    assert first.status == 200 and etag and not etag.startswith("W/")
+    if encoding:
+        assert first.getheader("Content-Encoding") == "gzip"
+    again = server.request(path, headers={**headers, "If-None-Match": etag})
+    assert again.status == 304, (path, etag, again.getheaders())
+    assert again.body == b""
+    assert again.getheader("ETag").strip('"').removesuffix("-gzip") == etag.strip('"').removesuffix("-gzip")
+    # Another representation's tag, or a stale one, gets the whole answer.
+    assert server.request(path, headers={**headers, "If-None-Match": '"stale"'}).status == 200
+    if first.getheader("Last-Modified"):
+        since = server.request(path, headers={**headers, "If-Modified-Since": first.getheader("Last-Modified")})
+        assert since.status == 304
+
+
+def test_pages_get_short_caching_and_versioned_assets_a_year(server):
+    for path in ["/", "/blog/served-by-mod-wsgi", "/feed.xml", "/search?q=x", "/blog?page=1"]:
+        assert server.request(path).getheader("Cache-Control") == "public, max-age=60, must-revalidate"
+    for path in ["/static/css/site.css?v=0123456789", "/code.css?v=abc"]:
+        assert server.request(path).getheader("Cache-Control") == "public, max-age=31536000, immutable"
 
 
 def test_static_files_come_straight_from_apache(server):
@@ -145,6 +295,24 @@ def test_static_files_come_straight_from_apache(server):
     assert versioned.status == 200
     assert "immutable" in versioned.getheader("Cache-Control")
     assert "max-age=31536000" in versioned.getheader("Cache-Control")
+
+
+def test_image_variants_come_from_apache_typed_and_cached(server):
+    page = server.request("/blog/a-screenshot").text
+    assert "<picture>" in page
+    sources = re.findall(r'<source type="(image/[a-z]+)" srcset="([^"]+)"', page)
+    assert [kind for kind, _ in sources] == [f"image/{f}" for f in variant_formats()]
+    for kind, srcset in sources:
+        for item in srcset.split(", "):
+            url = item.split()[0]
+            response = server.request(url)
+            assert response.status == 200, (url, server.error_logs[-2000:])
+            assert response.getheader("Content-Type") == kind
+            assert "immutable" in response.getheader("Cache-Control")
+            assert server.handler_of(url) not in (None, "wsgi-script")
+            assert response.body[:12].find(b"ftyp" if kind == "image/avif" else b"WEBP") >= 0
+    original = server.request("/static/img/shot.png")
+    assert original.status == 200 and original.getheader("Content-Type") == "image/png"
 
 
 def test_static_folder_is_not_listed_and_hides_dotfiles(server):
@@ -165,6 +333,8 @@ SECRETS = {
     "setup.sh": "#!/usr/bin/env bash",
     "deploy/update.sh": "#!/usr/bin/env bash",
     ".venv/pyvenv.cfg": "home =",
+    ".build-cache/manifest.json": '"files"',
+    "build/blog/served-by-mod-wsgi.html": "first edition",
 }
 URL_FORMS = [
     "/{f}", "/website/{f}", "/static/../{f}", "/static/%2e%2e/{f}", "/static/..%2f{f}",
@@ -183,9 +353,11 @@ def test_project_files_cannot_be_downloaded(server, name, host):
 
 
 @pytest.mark.parametrize("path", ["/", "/blog/served-by-mod-wsgi", "/no/such/page",
-                                  "/static/css/site.css", "/static/.secret"])
-def test_security_headers_once_each(server, path):
-    response = server.request(path)
+                                  "/static/css/site.css", "/static/.secret", "/feed.xml",
+                                  "/search?q=x", "/blog?page=1"])
+@pytest.mark.parametrize("encoding", [None, "gzip"])
+def test_security_headers_once_each(server, path, encoding):
+    response = server.request(path, headers={"Accept-Encoding": encoding} if encoding else {})
     for name in SECURITY_HEADERS:
         assert len(header_values(response, name)) == 1, (path, name, response.getheaders())
     csp = response.getheader("Content-Security-Policy")
@@ -282,6 +454,25 @@ def test_https_apex_serves_the_site(tls_server):
     assert tls_server.request("/.well-known/acme-challenge/t").status == 404   # not redirected
 
 
+def test_https_speaks_http2(tls_server):
+    import socket
+    import ssl
+    context = ssl.create_default_context(cafile=str(tls_server.root / "site" / "tls.crt"))
+    context.check_hostname = False
+    context.set_alpn_protocols(["h2", "http/1.1"])
+    with socket.create_connection(("127.0.0.1", tls_server.tls_port), timeout=10) as raw:
+        with context.wrap_socket(raw, server_hostname=apache_server.DOMAIN) as conn:
+            assert conn.selected_alpn_protocol() == "h2"
+    curl = shutil.which("curl")
+    if curl:   # a whole request over HTTP/2, served from the build
+        out = subprocess.run([curl, "-s", "--http2", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
+                              "--cacert", str(tls_server.root / "site" / "tls.crt"), "--resolve",
+                              f"{apache_server.DOMAIN}:{tls_server.tls_port}:127.0.0.1",
+                              f"https://{apache_server.DOMAIN}:{tls_server.tls_port}/blog"],
+                             capture_output=True, text=True)
+        assert out.stdout == "2 200", out.stdout + out.stderr
+
+
 def wait_for(server, path, predicate, timeout=20):
     deadline = time.monotonic() + timeout
     while True:
@@ -295,26 +486,68 @@ def run_update(clone):
     return subprocess.run([str(clone / "deploy" / "update.sh")], capture_output=True, text=True)
 
 
-def test_update_pulls_checks_and_reloads(deployment):
+class Reader(threading.Thread):
+    """Fetches ``paths`` in a loop until stopped; keeps (path, status, edition) of each answer."""
+
+    def __init__(self, server, paths):
+        super().__init__(daemon=True)
+        self.server, self.paths, self.seen = server, paths, []
+        self.done = threading.Event()
+
+    def run(self):
+        while not self.done.is_set() and len(self.seen) < 20000:
+            for path in self.paths:
+                try:
+                    response = self.server.request(path, retry=False, timeout=10)
+                    editions = set(re.findall(r"the (first|second) edition", response.text))
+                    self.seen.append((path, response.status, editions))
+                except OSError as exc:
+                    self.seen.append((path, repr(exc), set()))
+
+
+def test_update_builds_then_switches_code_and_build_atomically(deployment):
     server, origin, clone = deployment
     before = server.request("/blog/served-by-mod-wsgi")
-    assert "first edition" in before.text and before.getheader("X-Deployed-Version") is None
+    assert "first edition" in before.text and server.handler_of("/blog/served-by-mod-wsgi") == "-"
+    assert server.request("/blog?page=1").getheader("X-Deployed-Version") is None
 
     (origin / "posts" / "served-by-mod-wsgi.md").write_text(POST.format(edition="second"))
     with open(origin / "website" / "__init__.py", "a") as init:
         init.write(CODE_CHANGE)
     git(origin, "commit", "--quiet", "-am", "Second edition")
     wsgi_mtime = (clone / "website.wsgi").stat().st_mtime_ns
+    old_build = (clone / "build").resolve()
 
-    result = run_update(clone)
+    paths = ["/blog/served-by-mod-wsgi", "/", "/feed.xml", "/blog/served-by-mod-wsgi?x=1"]
+    reader = Reader(server, paths)
+    reader.start()
+    time.sleep(0.5)
+    try:
+        result = run_update(clone)
+        time.sleep(1)
+    finally:
+        reader.done.set()
+        reader.join(30)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 image ready" in result.stdout
     assert git(clone, "rev-parse", "HEAD") == git(origin, "rev-parse", "HEAD")
     assert (clone / "website.wsgi").stat().st_mtime_ns != wsgi_mtime
+    assert (clone / "build").resolve() != old_build
 
-    after = wait_for(server, "/blog/served-by-mod-wsgi",
-                     lambda r: r.getheader("X-Deployed-Version") == "2")
+    # Every answer during the switch: whole, of one version; once a path showed
+    # the new version from its file, it never showed the old one again.
+    assert len(reader.seen) > 20
+    errors = [seen for seen in reader.seen if seen[1] != 200 or len(seen[2]) != 1]
+    assert not errors, errors[:5]
+    for path in paths[:3]:
+        editions = [next(iter(e)) for p, _, e in reader.seen if p == path]
+        assert editions[0] == "first" and editions[-1] == "second", (path, editions)
+        assert editions == sorted(editions, key=["first", "second"].index), path
+
+    page = server.request("/blog/served-by-mod-wsgi")
+    assert "second edition" in page.text and server.handler_of("/blog/served-by-mod-wsgi") == "-"
+    after = wait_for(server, "/blog?page=1", lambda r: r.getheader("X-Deployed-Version") == "2")
     assert after.getheader("X-Deployed-Version") == "2", server.error_logs[-2000:]
-    assert "second edition" in after.text
     # The app now sends two of the headers itself: still once each, Apache's value.
     for name in SECURITY_HEADERS:
         assert len(header_values(after, name)) == 1, after.getheaders()
@@ -325,6 +558,60 @@ def test_update_pulls_checks_and_reloads(deployment):
     assert again.returncode == 0 and "up to date" in again.stdout
     # The server's own settings are not in git: the update keeps them.
     assert f"<id>{SITE_URL}/blog/served-by-mod-wsgi</id>" in server.request("/feed.xml").text
+
+
+def test_an_edit_on_the_server_and_a_scheduled_post_appear_with_the_next_build(deployment):
+    server, _, clone = deployment
+    post = clone / "posts" / "another-post.md"
+    original = post.read_text()
+    scheduled = clone / "posts" / "scheduled.md"
+    due = int(time.time()) + 8
+    date = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(due))
+    try:
+        post.write_text(original.replace("Nothing to see.", "Edited on the server."))
+        scheduled.write_text(f"---\ntitle: Scheduled\ndate: {date}\n---\n\nLater.\n")
+        assert run_build(clone, "--quiet", "--if-changed").returncode == 0
+        assert "Edited on the server." in server.request("/blog/another-post").text
+        assert server.handler_of("/blog/another-post") == "-"
+        assert server.request("/blog/scheduled").status == 404
+        time.sleep(max(0, due + 1 - time.time()))
+        quiet = run_build(clone, "--quiet", "--if-changed")
+        assert quiet.returncode == 0 and quiet.stdout == "", quiet.stdout + quiet.stderr
+        assert "Later." in server.request("/blog/scheduled").text
+        assert server.handler_of("/blog/scheduled") == "-"
+        # A run that finds nothing new writes nothing, and the lock keeps two apart.
+        nothing = run_build(clone)
+        assert "0 written" in nothing.stdout and "precompress" not in nothing.stdout
+        with open(clone / ".build-cache" / "deploy.lock") as lock:
+            import fcntl
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            skipped = run_build(clone)
+            assert skipped.returncode == 0 and "skipped" in skipped.stdout
+            waited = run_build(clone, "--wait", "1")
+            assert waited.returncode != 0 and "held the lock" in waited.stderr
+    finally:
+        post.write_text(original)
+        scheduled.unlink(missing_ok=True)
+        assert run_build(clone).returncode == 0
+    assert server.request("/blog/scheduled").status == 404
+
+
+def test_the_timer_skips_a_minute_with_nothing_new(deployment):
+    server, _, clone = deployment
+    stamp = clone / ".build-cache" / "deploy.stamp"
+    assert run_build(clone).returncode == 0
+    built = (clone / "build").resolve()
+    before = stamp.stat().st_mtime_ns
+    time.sleep(0.05)
+    skipped = run_build(clone, "--quiet", "--if-changed")
+    assert skipped.returncode == 0 and skipped.stdout == skipped.stderr == ""
+    assert stamp.stat().st_mtime_ns == before      # no build ran
+    # A file the build reads, touched: the next run builds.
+    (clone / "site.yaml").touch()
+    assert run_build(clone, "--quiet", "--if-changed").returncode == 0
+    assert stamp.stat().st_mtime_ns != before
+    assert (clone / "build").resolve() == built     # same bytes: nothing rewritten
+    assert server.request("/").status == 200
 
 
 def test_failed_check_leaves_the_site_untouched(deployment):
@@ -340,6 +627,7 @@ def test_failed_check_leaves_the_site_untouched(deployment):
     assert git(clone, "rev-parse", "HEAD") == deployed
     assert not (clone / "posts" / "broken.md").exists()
     assert server.request("/blog/served-by-mod-wsgi").status == 200
+    assert "broken" not in server.request("/sitemap.xml").text
 
 
 def test_failed_pull_leaves_the_site_untouched(deployment):

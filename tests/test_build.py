@@ -156,10 +156,15 @@ def test_every_file_is_the_app_answer(site):
     client = app.test_client()
     app.debug = False
     app.config["SHOW_DRAFTS"] = False
+    made_here = 0
     for name, url in urls_of(out).items():
+        if name == "search.html" or name.startswith("pagefind/"):
+            made_here += 1      # the static search (tests/test_build_search.py)
+            continue
         with client.get(url) as response:
             assert response.status_code == (404 if name == "404.html" else 200), url
             assert (out / name).read_bytes() == response.data, url
+    assert 10 < made_here == 1 + len(list((out / "pagefind").rglob("*.*")))
 
 
 def test_what_the_site_shows_in_production(site):
@@ -215,6 +220,7 @@ def test_parallel_build_is_the_same(site, make_app, site_posts, tmp_path):
     second.static_folder = app.static_folder
     report = build(second, other, jobs=2)
     assert not report.page_errors
+    assert set(urls_of(other)) == set(urls_of(out))
     for name in urls_of(out):
         assert (other / name).read_bytes() == (out / name).read_bytes(), name
 
@@ -248,7 +254,13 @@ def test_one_edit_rewrites_only_what_shows_it(site, site_posts):
     assert "blog/self-hosting-a-blog-(part-1).html" not in changed
     assert "static/css/site.css" not in changed and "404.html" not in changed
     assert "blog/archive.html" not in changed     # titles and dates unchanged: same bytes
-    assert report.written == len(changed) and report.removed == 0
+    assert report.written == len(changed)
+    # The search index: the edited post's fragment is new, the others are kept.
+    gone = set(before) - set(after)
+    assert report.removed == len(gone) and all(name.startswith("pagefind/") for name in gone)
+    fragments = {name for name in changed if name.startswith("pagefind/fragment/")}
+    assert len(fragments) == 1 and len(gone & {n for n in before if "/fragment/" in n}) == 1
+    assert not any(name.endswith((".js", ".css", ".pagefind")) for name in changed)
     assert "A dotted slug, edited." in (out / "blog/python-3.12-notes.html").read_text()
 
 

@@ -166,3 +166,13 @@ def test_the_function_fits_cloudfront_limits():
     text = code.decode("ascii")
     for forbidden in ("require(", "import ", "fetch(", "process.", "console."):
         assert forbidden not in text, forbidden
+
+
+def test_the_search_page_and_every_file_of_its_index_reach_their_objects(site):
+    """Pagefind's files (.pf_fragment, .pf_index, .pf_meta, .pagefind) keep their names."""
+    names = sorted(name for name in built_files(site) if name.startswith("pagefind/"))
+    assert len(names) > 10 and any(name.endswith(".pf_fragment") for name in names)
+    results = run_function([{"uri": "/search", "querystring": query("/search?q=apache")}]
+                           + [{"uri": "/" + name} for name in names])
+    assert [s3_key(result["uri"]) for result in results] == ["search.html"] + names
+    assert results[0]["querystring"] == query("/search?q=apache")

@@ -161,6 +161,12 @@ def url_of(key):
     return "/" + key
 
 
+# Pagefind's files by extension; the rest (.pf_fragment, .pf_index, .pf_meta,
+# .pagefind) are bytes it fetches and decodes itself.
+SEARCH_INDEX_TYPES = {"js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8",
+                      "json": "application/json"}
+
+
 # --- the first publish -------------------------------------------------------
 
 def test_first_publish_uploads_every_file_with_its_headers(aws_env, target, site, s3,
@@ -177,14 +183,17 @@ def test_first_publish_uploads_every_file_with_its_headers(aws_env, target, site
     versioned = {"code.css", "static/css/site.css"}
     for key in built:
         head = s3.head_object(Bucket=target[0], Key=key)
-        if key.endswith("/index.html"):
+        if key.endswith("/index.html") or key == "search.html":
             expected_type = "text/html; charset=utf-8"
+        elif key.startswith("pagefind/"):     # the static search's index: not the app's
+            expected_type = SEARCH_INDEX_TYPES.get(key.rsplit(".", 1)[-1],
+                                                   "application/octet-stream")
         else:
             with client.get("/no-such-page" if key == "404.html" else url_of(key)) as response:
                 assert response.status_code == (404 if key == "404.html" else 200), key
                 expected_type = response.headers["Content-Type"]
         assert head["ContentType"] == expected_type, key
-        if key.endswith((".html", ".xml", ".txt")):
+        if key.endswith((".html", ".xml", ".txt")) or key.startswith("pagefind/"):
             assert head["CacheControl"] == PAGE_CACHE, key
         elif key in versioned:
             assert head["CacheControl"] == YEAR_CACHE, key

@@ -80,6 +80,8 @@ def test_the_rewritten_path_invalidated_is_the_one_the_function_produces():
     ("static/img/shot.png", "image/png", publish_plan.STATIC_CACHE),
     ("static/img/logo.svg", "image/svg+xml; charset=utf-8", publish_plan.STATIC_CACHE),
     ("static/fonts/x.woff2", "font/woff2", publish_plan.STATIC_CACHE),
+    ("static/_variants/0123abcd-800.avif", "image/avif", publish_plan.VERSIONED_CACHE),
+    ("static/_variants/0123abcd-480.webp", "image/webp", publish_plan.VERSIONED_CACHE),
 ])
 def test_content_type_and_cache_control_per_kind(key, kind, cache):
     versioned = {"code.css", "static/css/site.css"}
@@ -144,6 +146,16 @@ def test_a_first_publish_orders_assets_first_and_the_home_page_last(tmp_path):
     assert uploaded[-1] == "index.html"
     assert not [step for step in steps if step[0] in ("delete", "invalidate")]
     assert summary.startswith("6 new, 0 changed")
+
+
+def test_the_search_index_entry_goes_after_the_files_it_names(tmp_path):
+    site = {"pagefind/pagefind-entry.json": "{}", "pagefind/pagefind.en_1.pf_meta": "m",
+            "pagefind/fragment/en_2.pf_fragment": "f", "pagefind/pagefind.js": "js",
+            "search.html": "<p>", "index.html": "<p>"}
+    steps, _ = publish_plan.plan(write(tmp_path, site), "null", max_paths=200)
+    uploaded = [key for step in steps if step[0] == "upload" for key in step[3:]]
+    entry = uploaded.index("pagefind/pagefind-entry.json")
+    assert entry == 3 and uploaded[4:] == ["search.html", "index.html"]
 
 
 def test_more_paths_than_allowed_become_one_wildcard(tmp_path):

@@ -47,3 +47,14 @@ def test_the_readme_names_each_scripts_flags():
     for command in ("deploy/aws/provision-cdn.sh --domain example.com --zone-id",
                     "make publish", "deploy/aws/teardown-cdn.sh", "make cdn-template"):
         assert command in section, command
+
+
+def test_netlify_sends_the_search_exception_on_its_two_paths():
+    from website.build.headers import SEARCH_CONTENT_SECURITY_POLICY, SEARCH_POLICY_PATHS
+    text = netlify_toml()
+    rules = dict(re.findall(r'for = "([^"]+)"\n\s+\[headers.values\]\n'
+                            r'\s+Content-Security-Policy = "([^"]+)"', text))
+    assert {path: rules.get(path) for path in SEARCH_POLICY_PATHS} == {
+        path: SEARCH_CONTENT_SECURITY_POLICY for path in SEARCH_POLICY_PATHS}
+    # After the rule for every path: Netlify lets the later rule's value win.
+    assert text.index('for = "/*"') < min(text.index(f'for = "{p}"') for p in SEARCH_POLICY_PATHS)

@@ -147,7 +147,10 @@ def test_https_only_modern_tls_http2_and_http3_compression(cdn):
     assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
     assert behavior["Compress"] is True
     assert behavior["AllowedMethods"] == ["GET", "HEAD"]
-    assert "CacheBehaviors" not in config, "one behaviour: every URL goes through the function"
+    # Every URL goes through the function; the search's two behaviors differ
+    # from the default by their headers only (see the search test below).
+    for other in config.get("CacheBehaviors", []):
+        assert other["FunctionAssociations"] == behavior["FunctionAssociations"]
 
 
 def test_apex_and_www_are_served(cdn):
@@ -193,9 +196,10 @@ def apache_headers():
     return headers
 
 
-def cdn_headers(template):
-    """Headers the response-headers policy sets, as name -> value."""
-    name, policy = only(template, "AWS::CloudFront::ResponseHeadersPolicy")
+def cdn_headers(template, name="SecurityHeaders"):
+    """Headers the response-headers policy ``name`` sets, as name -> value."""
+    policy = template["Resources"][name]
+    assert policy["Type"] == "AWS::CloudFront::ResponseHeadersPolicy"
     config = policy["Properties"]["ResponseHeadersPolicyConfig"]
     security = config["SecurityHeadersConfig"]
     headers = {}
@@ -223,6 +227,28 @@ def test_security_headers_match_the_apache_site(cdn):
     assert headers == apache_headers()
     behavior = distribution(cdn)["DefaultCacheBehavior"]
     assert behavior["ResponseHeadersPolicyId"] == {"Ref": name}
+
+
+def test_the_static_search_gets_its_exception_on_its_two_paths_only(cdn):
+    """/search and Pagefind's worker: the site's headers, with the build's search CSP."""
+    from website.build.headers import SEARCH_CONTENT_SECURITY_POLICY, SEARCH_POLICY_PATHS
+    name, headers = cdn_headers(cdn, "SearchHeaders")
+    assert headers == dict(apache_headers(),
+                           **{"Content-Security-Policy": SEARCH_CONTENT_SECURITY_POLICY})
+    policies = [res for res in cdn["Resources"].values()
+                if res["Type"] == "AWS::CloudFront::ResponseHeadersPolicy"]
+    assert len(policies) == 2
+    config = distribution(cdn)
+    default = config["DefaultCacheBehavior"]
+    behaviors = config["CacheBehaviors"]
+    assert tuple(b["PathPattern"] for b in behaviors) == SEARCH_POLICY_PATHS
+    for behavior in behaviors:
+        assert behavior["ResponseHeadersPolicyId"] == {"Ref": name}
+        # Everything else as the default: same origin, cache, HTTPS and function.
+        same = {key: value for key, value in behavior.items()
+                if key not in ("PathPattern", "ResponseHeadersPolicyId")}
+        assert same == {key: value for key, value in default.items()
+                        if key != "ResponseHeadersPolicyId"}
 
 
 # --- certificate and DNS ----------------------------------------------------

@@ -116,7 +116,7 @@ def test_links_in_every_syntax(blog):
         tags: flask
 
         An [angle-bracket link](</blog/a-(b)>) and a [bare one](/blog/a-(b)) work.
-        A [reference][ref] and an absolute [link](https://blog.example.com/blog/good#top).
+        A [reference][ref] and an absolute [post link](https://blog.example.com/blog/good#top).
         Tag [flask](/blog/tag/flask), its [feed](/blog/tag/flask/feed.xml), [home](/),
         the [archive](/blog/archive) and the [feed](/feed.xml) are all there.
         <a href="/blog/good">Raw HTML</a>, <img src="/static/img/favicon.svg" alt="">
@@ -328,4 +328,5 @@ def test_a_fresh_clone_passes_check_without_a_warning(tmp_path):
                             env={"PATH": "/usr/bin:/bin"})
     count = len(list((project / "posts").glob("*.md")))
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout == f"{count} posts checked: 0 errors, 0 warnings in posts\n"
+    assert result.stdout == (f"{count} posts and 1 page checked: 0 errors, 0 warnings "
+                             "in posts and pages\n")

@@ -46,7 +46,9 @@ def test_body(page):
     # angle-bracket links with parentheses
     assert 'href="/blog/how-i-built-this-website-(part-1)"' in body
     # raw HTML: images and the cost tables
-    assert '<img class="center-image" width="45%" src="/static/img/aws_logo.svg" />' in body
+    # (SVG: as written, loading lazily)
+    assert ('<img class="center-image" width="45%" src="/static/img/aws_logo.svg" '
+            'loading="lazy" />') in body
     assert body.count('<table class="table table-bordered">') == 3
     # footnotes with back references
     for n in range(1, 5):

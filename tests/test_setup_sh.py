@@ -24,7 +24,8 @@ import apache_server
 USER = "websitetest"
 DOMAIN = "example.com"
 APACHE = Path("/etc/apache2")
-WATCHED = [APACHE, Path("/var/www/html")]
+CRON_FILE = Path("/etc/cron.d/website-build")
+WATCHED = [APACHE, Path("/var/www/html"), Path("/etc/cron.d"), Path("/etc/systemd/system")]
 # What certbot --apache enables; its presence tells setup.sh the site has TLS.
 LE_SSL = APACHE / "sites-enabled" / "website-le-ssl.conf"
 SITE_URL = f"http://{DOMAIN}"
@@ -71,7 +72,16 @@ def snapshot():
 
 
 def apache_pids():
-    return sh("pidof", "apache2", check=False).stdout.split()
+    """The system Apache's processes (its pid file's, and its children): the
+    Apaches that other tests start in the foreground don't count."""
+    try:
+        main = Path("/var/run/apache2/apache2.pid").read_text().strip()
+    except OSError:
+        return []
+    if not main.isdigit() or not Path(f"/proc/{main}").exists():
+        return []
+    children = sh("ps", "-o", "pid=", "--ppid", main, check=False).stdout.split()
+    return sorted([main, *children])
 
 
 def stop_apache():
@@ -102,6 +112,7 @@ def project():
     sh(*git, "commit", "--quiet", "-m", "Deployed", cwd=project)
     sh("chown", "-R", f"{USER}:", str(project))
     default_enabled = (APACHE / "sites-enabled" / "000-default.conf").exists()
+    cron_was_running = bool(sh("pidof", "cron", check=False).stdout.strip())
     try:
         yield project
     finally:
@@ -117,7 +128,25 @@ def project():
                 path.unlink()
             elif path.is_dir():
                 shutil.rmtree(path)
-        sh("userdel", "-r", USER, check=False)
+        CRON_FILE.unlink(missing_ok=True)
+        cron = sh("pidof", "cron", check=False).stdout.split()
+        if cron and not cron_was_running:      # setup.sh started it for the timer
+            sh("kill", *cron, check=False)
+        remove_user()
+
+
+def remove_user(timeout=30):
+    """Delete the throwaway user, once the builds the timer started as it are done."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        left = sh("ps", "-o", "pid=", "-u", USER, check=False).stdout.split()
+        if not left:
+            break
+        if time.monotonic() > deadline - 10:
+            sh("kill", "-9", *left, check=False)
+        time.sleep(0.5)
+    sh("userdel", "-r", USER, check=False)
+    assert sh("id", USER, check=False).returncode != 0, f"user {USER} was not removed"
 
 
 def setup_sh(project, *args, user=None, prefix=()):
@@ -127,14 +156,17 @@ def setup_sh(project, *args, user=None, prefix=()):
     return subprocess.run(command, capture_output=True, text=True, cwd="/")
 
 
-def get(path, host=DOMAIN):
+def get(path, host=DOMAIN, headers=None):
     conn = http.client.HTTPConnection("127.0.0.1", 80, timeout=30)
     try:
         conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
         conn.putheader("Host", host)
+        for name, value in (headers or {}).items():
+            conn.putheader(name, value)
         conn.endheaders()
         response = conn.getresponse()
-        response.text = response.read().decode("utf-8", errors="replace")
+        response.body = response.read()
+        response.text = response.body.decode("utf-8", errors="replace")
         return response
     finally:
         conn.close()
@@ -352,3 +384,70 @@ def test_site_url_follows_tls_and_survives_later_runs(served):
     feed, canonical, urls = public_urls(project)
     assert all(url == SITE_URL or url.startswith(SITE_URL + "/") for url in urls), urls
     assert OWNER_LINE in (project / "instance" / "config.py").read_text()
+
+
+def from_a_file(response):
+    """Apache's own file answers carry Last-Modified and byte ranges; the app's don't."""
+    return bool(response.getheader("Last-Modified")) and response.getheader("Accept-Ranges") == "bytes"
+
+
+def test_pages_come_from_the_build_and_the_rest_from_the_app(served):
+    project, _ = served
+    build = project / "build"
+    assert build.is_symlink()
+    slug = sorted(p.stem for p in (project / "posts").glob("*.md"))[0]
+    for path, name in [("/", "index.html"), ("/blog", "blog.html"), ("/feed.xml", "feed.xml"),
+                       ("/blog/" + urllib.parse.quote(slug), f"blog/{slug}.html")]:
+        response = get(path)
+        assert response.status == 200 and from_a_file(response), (path, response.getheaders())
+        assert response.body == (build / name).read_bytes(), path
+        assert "Accept-Encoding" in response.getheader("Vary")
+        etag = response.getheader("ETag")
+        packed = get(path, headers={"Accept-Encoding": "gzip"})
+        assert packed.getheader("Content-Encoding") == "gzip"
+        assert get(path, headers={"Accept-Encoding": "gzip", "If-None-Match": packed.getheader("ETag")}).status == 304
+        assert get(path, headers={"If-None-Match": etag}).status == 304
+    for path in ["/search?q=blog", "/blog?page=1"]:
+        response = get(path, headers={"Accept-Encoding": "gzip"})
+        assert response.status == 200 and not from_a_file(response), path
+        assert get(path, headers={"Accept-Encoding": "gzip", "If-None-Match": response.getheader("ETag")}).status == 304
+    assert get("/no/such/page").status == 404
+    # Apache's user reads the build through the home's pass-through ACLs.
+    assert sh("runuser", "-u", "www-data", "--", "test", "-r", str(build / "index.html"),
+              check=False).returncode == 0
+
+
+def test_the_timer_publishes_a_scheduled_post_within_a_minute(served):
+    project, _ = served
+    if Path("/run/systemd/system").is_dir():
+        units = [Path("/etc/systemd/system") / n for n in ("website-build.service", "website-build.timer")]
+        assert all(u.exists() for u in units)
+        assert sh("systemctl", "is-active", "website-build.timer", check=False).stdout.strip() == "active"
+    else:
+        entry = CRON_FILE.read_text()
+        assert f"* * * * * {USER} {project}/deploy/build.sh --quiet --if-changed" in entry
+        assert sh("pidof", "cron", check=False).stdout.strip(), "cron is not running"
+    post = project / "posts" / "timer-scheduled.md"
+    due = time.time() + 5
+    date = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(due))
+    post.write_text(f"---\ntitle: Timer scheduled\ndate: {date}\n---\n\nOut on time.\n")
+    owner = pwd.getpwnam(USER)
+    os.chown(post, owner.pw_uid, owner.pw_gid)
+    try:
+        assert get("/blog/timer-scheduled").status == 404
+        # The next minute's build after the date, plus time to render.
+        deadline = due + 60 + 30
+        response = None
+        while time.time() < deadline:
+            response = get("/blog/timer-scheduled")
+            if response.status == 200 and from_a_file(response):
+                break
+            time.sleep(1)
+        assert response.status == 200 and from_a_file(response), "the timer did not build it"
+        assert "Out on time." in response.text
+        assert (project / "build" / "blog" / "timer-scheduled.html").exists()
+        assert (project / "build" / "blog" / "timer-scheduled.html").stat().st_uid == pwd.getpwnam(USER).pw_uid
+    finally:
+        post.unlink(missing_ok=True)
+        sh("runuser", "-u", USER, "--", str(project / "deploy" / "build.sh"), "--wait", "60")
+    assert get("/blog/timer-scheduled").status == 404

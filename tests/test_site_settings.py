@@ -204,7 +204,7 @@ def test_check_prints_findings_and_summary_on_stdout(tmp_path):
     lines = result.stdout.splitlines()
     assert any("bad.md:3: error: date" in line for line in lines)
     assert any("good.md:6: warning: code language 'klingon'" in line for line in lines)
-    assert lines[-1].startswith("2 posts checked: 1 error, 1 warning")
+    assert lines[-1].startswith("2 posts and 1 page checked: 1 error, 1 warning")
 
 
 def test_new_post_prints_only_the_path(tmp_path):

@@ -7,8 +7,8 @@ from flask import Flask
 
 from . import site_settings
 from .tools import cli
-from .web import archive, assets, error_pages, feeds, livereload, page_meta, related
-from .web import search, series, sitemap, store, template_helpers, views
+from .web import archive, assets, error_pages, feeds, images, livereload, page_meta, pages
+from .web import related, search, series, sitemap, store, template_helpers, validators, views
 
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,9 @@ def create_app(test_config=None, instance_path=None, settings_file=None):
     assets.init_app(app)
     views.init_app(app)
     error_pages.init_app(app)
-    for extra in (feeds, sitemap, archive, series, related, page_meta, search, livereload):
+    validators.init_app(app)
+    for extra in (feeds, sitemap, archive, series, related, page_meta, search, livereload,
+                  pages, images):
         extra.init_app(app)
     cli.init_app(app)
     return app

@@ -46,6 +46,23 @@ TIMEZONE = "UTC"               # for dates written without a time zone
 POSTS_CHECK_INTERVAL = 2.0
 RELATED_POSTS = 3              # related posts (by shared tags) under a post; 0 for none
 
+# --- Pages -----------------------------------------------------------------
+# Standalone pages (About, Projects): pages/about.md is /about.
+PAGES_DIR = "pages"            # relative to the project folder, or absolute
+
+# --- Images ----------------------------------------------------------------
+# Local images (/static/...) in posts and pages get their real width and
+# height, lazy loading, and resized WebP (and AVIF, where Pillow has it)
+# variants in static/_variants/. False serves every image as written.
+IMAGE_PIPELINE = True
+IMAGE_WIDTHS = [480, 800, 1200]  # variant widths in pixels (never wider than the original)
+# How wide a full-width image of a post is shown (the <img sizes> attribute):
+# the text column of site.css, less its padding.
+IMAGE_SIZES = "(max-width: 44rem) calc(100vw - 2.5rem), 41.5rem"
+# `check` warns about a local image bigger than this (bytes) that the
+# pipeline can't shrink (a GIF, an animation, a file Pillow can't read).
+IMAGE_SIZE_WARNING = 500 * 1024
+
 # --- Feeds -----------------------------------------------------------------
 FEED_POSTS = 20                # latest posts in /feed.xml and in each tag's feed
 FEED_FULL_CONTENT = True       # whole posts in feeds; False for the summary only

@@ -7,6 +7,7 @@
 //                             encoded as sent and S3 decodes it to the object
 //                             key, but "+" goes as "%2B": S3 reads "+" as a space)
 //   /feed.xml, /static/... -> unchanged (a file the site serves by its name)
+//   /pagefind/...          -> unchanged (the search index: .pf_* and .pagefind files)
 // A path ending in "/" is redirected (301) to the same path without it, the
 // way the app answers /blog/; so is /blog/page/1, to /blog. A request to
 // www.<domain> is redirected (301) to <domain>, path and query string kept.
@@ -50,7 +51,7 @@ function objectPath(uri) {
     if (uri === '/' || uri === '') {
         return '/index.html';
     }
-    if (uri.indexOf('/static/') === 0) {
+    if (uri.indexOf('/static/') === 0 || uri.indexOf('/pagefind/') === 0) {
         return uri;
     }
     var name = uri.substring(uri.lastIndexOf('/') + 1);

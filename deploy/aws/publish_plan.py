@@ -44,6 +44,8 @@ TYPES = {
     ".woff": "font/woff", ".woff2": "font/woff2", ".pdf": "application/pdf",
 }
 FEED_TYPE = "application/atom+xml"
+# The static search's index (Pagefind): the file that names all its others.
+SEARCH_INDEX_ENTRY = "pagefind/pagefind-entry.json"
 # The AWS CLI's defaults: files from 8 MiB up go in 8 MiB parts.
 MULTIPART_THRESHOLD = MULTIPART_CHUNK = 8 * 1024 * 1024
 # Kept as they are in invalidation paths, as browsers send them: letters,
@@ -119,7 +121,8 @@ def content_type(key):
 
 def cache_control(key, versioned):
     """Cache-Control for ``key``: pages and feeds short, versioned assets a year."""
-    if key in versioned:
+    # Resized images are named by a hash of their content (static/_variants/).
+    if key in versioned or key.startswith("static/_variants/"):
         return VERSIONED_CACHE
     if key.startswith("static/"):
         return STATIC_CACHE
@@ -127,12 +130,17 @@ def cache_control(key, versioned):
 
 
 def upload_rank(key, versioned):
-    """Assets before the pages that link to them; pages last, the home page at the very end."""
+    """Assets before the pages that link to them; pages last, the home page at the very end.
+
+    The search index's entry file names its other files: it goes after them.
+    """
     if key in versioned or key.startswith("static/"):
         return 0
+    if key == SEARCH_INDEX_ENTRY:
+        return 2
     if not key.endswith(".html"):
         return 1
-    return 3 if key == "index.html" else 2
+    return 4 if key == "index.html" else 3
 
 
 def include_pattern(key):

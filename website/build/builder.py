@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from flask import g
 
 from ..content import render_cache, rendering
+from ..web.images import prepare as prepare_images
+from ..web.pages import collection as page_collection
 from ..web.store import collection, site_tz
-from . import layout, pages as site_pages, workers
+from . import layout, pages as site_pages, search, workers
 from .fetch import fetch
 from .output import Output, OutputError
 
@@ -43,13 +45,15 @@ class Report:
     warnings: list = field(default_factory=list)      # "url: what may go wrong where"
     files: dict = field(default_factory=dict)         # file -> {url, fingerprint, sha}
     new_files: set = field(default_factory=set)       # files written by this build
+    search: object = None                             # a search.IndexRun, with Pagefind
 
     def summary(self):
-        """One line: pages written, unchanged, removed, seconds."""
+        """One line: pages written, unchanged, removed, seconds (and the search index)."""
         errors = len(self.post_errors) + len(self.page_errors)
         extra = f", {errors} error{'s' * (errors != 1)}" if errors else ""
+        index = f" ({self.search.summary()})" if self.search else ""
         return (f"{self.pages} files: {self.written} written, {self.unchanged} unchanged, "
-                f"{self.removed} removed{extra} in {self.seconds:.2f} s")
+                f"{self.removed} removed{extra} in {self.seconds:.2f} s{index}")
 
 
 def build(app, out, jobs=None, strict=False, full=False, progress=None):
@@ -113,6 +117,7 @@ def production(app):
     try:
         with app.app_context():
             collection().refresh(force=True, log=False)
+            page_collection().refresh(force=True, log=False)
         with app.test_request_context("/"):
             g.now = moment
             yield
@@ -122,33 +127,49 @@ def production(app):
 
 
 def _build(app, output, jobs, strict, full, progress):
-    report = Report(post_errors=collection().errors)
+    report = Report(post_errors=collection().errors + page_collection().errors)
     if strict and report.post_errors:
         raise BuildError(f"{len(report.post_errors)} post(s) with errors (--strict)",
                          report.post_errors)
+    if not search.available():
+        if strict:
+            raise BuildError(search.missing_message() + " (--strict)")
+        report.warnings.append(search.missing_message())
+    # Image variants are static files of the build: made before the list of files.
+    prepare_images(collection().all() + page_collection().all())
     pages = site_pages.site_pages(site_pages.site_fingerprint(app))
     copies = _check_layout(pages)
-    report.warnings = [f"{page.url}: its file {page.file} has a part starting with '.', "
-                       "which some hosts hide or refuse (GitHub Pages with Jekyll, Apache "
-                       "configs that deny dotfiles)"
-                       for page in pages if "/." in "/" + page.file]
+    report.warnings += [f"{page.url}: its file {page.file} has a part starting with '.', "
+                        "which some hosts hide or refuse (GitHub Pages with Jekyll, Apache "
+                        "configs that deny dotfiles)"
+                        for page in pages if "/." in "/" + page.file]
     previous = output.current()
-    manifest = {} if full else output.read_manifest(previous)
+    last = output.read_manifest(previous)
+    manifest = {} if full else last
     carried, todo = _plan(pages, manifest, previous)
     wanted = {page.file for page in pages} | set(copies)
     old_files = set(manifest) if manifest else _files_in(previous)
-    report.pages = len(wanted)
-    if not todo and wanted == old_files:
-        report.unchanged, report.folder = len(wanted), previous
+    kept_index = set() if todo else search.kept_files(pages, manifest)
+    if not todo and wanted | kept_index == old_files:
+        # Nothing to render, and the search index (if any) is still the right one.
+        report.pages = report.unchanged = len(old_files)
+        report.folder = previous
+        if kept_index:
+            report.search = search.IndexRun(posts=sum(1 for page in pages if page.post))
         return report
     folder = output.new_folder()
     try:
         _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, progress)
+        _copy_folder_indexes(folder, copies, report)
+        # The index is made again only if the posts' pages are not all the
+        # same bytes as last time (with --full too: they were all rendered).
+        report.search = search.update_index(folder, pages, previous, last, report,
+                                            output.cache / "pagefind-work")
         if strict and report.page_errors:
             raise BuildError(f"{len(report.page_errors)} page(s) failed (--strict)",
                              report.post_errors, report.page_errors)
-        _copy_folder_indexes(folder, copies, report)
         built = set(report.files)
+        report.pages = len(built)
         report.removed = len(old_files - built)
         report.unchanged = len(built) - report.written
         if report.written == 0 and report.removed == 0 and previous is not None:

@@ -1,8 +1,8 @@
 """Every URL the build writes, where it goes, and a fingerprint of what it shows.
 
 The URLs come from where the sitemap's do (:func:`public_pages`), plus the
-feeds, ``robots.txt``, the 404 page, the static files and the code
-stylesheet. A page's fingerprint hashes everything its bytes depend on: the
+feeds, ``robots.txt``, the 404 page, the static files, the code stylesheet
+and the static search page (:mod:`.search`, the one page not asked of the app). A page's fingerprint hashes everything its bytes depend on: the
 posts it shows (their file's digest), the site's settings, templates, code
 and static files. A page whose fingerprint is unchanged since the last build
 is not rendered again.
@@ -21,11 +21,12 @@ from werkzeug.routing import RequestRedirect
 
 from ..content.collection import tag_index
 from ..web.assets import code_css_url
+from ..web.pages import collection as page_collection, nav_links
 from ..web.public import public_posts, site_url
 from ..web.related import related_posts
 from ..web.series import series_posts
 from ..web.sitemap import public_pages
-from . import layout
+from . import layout, search
 
 PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -41,6 +42,7 @@ class Page:
     status: int = 200         # what the app must answer (404 for the 404 page)
     post: str = ""            # the slug of the post, on a post's own page
     file: str = ""            # where it is written (from the URL)
+    static_search: bool = False   # the static build's own /search page, not the app's
 
     def __post_init__(self):
         self.file = layout.file_for(self.url, self.html)
@@ -58,6 +60,8 @@ def site_fingerprint(app):
     for relative, stamp in static_files(app.static_folder):
         digest.update(f"{relative}\0{stamp}\n".encode())
     digest.update(str(dt.date.today().year).encode())   # the footer's copyright year
+    with app.test_request_context():
+        digest.update(repr(nav_links()).encode())       # pages in the header of every page
     return digest.hexdigest()
 
 
@@ -86,13 +90,13 @@ def site_pages(site):
     prefix = site_url()
     pages, seen = [], set()
 
-    def add(url, inputs, html=True, cost=1, status=200, post=""):
+    def add(url, inputs, html=True, cost=1, status=200, post="", static_search=False):
         if url in seen:
             return
         seen.add(url)
         digest = hashlib.sha256(f"{site}\n{url}\n".encode())
         digest.update(repr(inputs).encode())
-        pages.append(Page(url, html, digest.hexdigest(), cost, status, post))
+        pages.append(Page(url, html, digest.hexdigest(), cost, status, post, "", static_search))
 
     for absolute, _lastmod in public_pages():
         url = absolute[len(prefix):] if absolute.startswith(prefix) else urlsplit(absolute).path
@@ -107,6 +111,7 @@ def site_pages(site):
     add(url_for("sitemap.robots"), (), html=False)
     add(code_css_url(), (), html=False)
     add("/" + layout.NOT_FOUND_FILE, (), status=404)
+    add(search.SEARCH_URL, ("pagefind", search.available(), bool(posts)), static_search=True)
     for relative, stamp in static_files(current_app.static_folder):
         add(url_for("static", filename=relative), stamp, html=False)
     return pages
@@ -142,6 +147,9 @@ def _inputs(endpoint, values, posts):
         # Like /blog: how many posts have the tag, and those on this page.
         name, tagged = tag_index(posts).get(values["tag"], ("", []))
         return name, len(tagged), _versions(_page_of(tagged, values))
+    if endpoint == "pages.page":
+        page = page_collection().get(values["slug"])
+        return (page.slug, page.digest, page.mtime_ns) if page else ()
     return _versions(posts)
 
 

@@ -2,7 +2,9 @@
 
 ``/x`` is ``x`` if that file exists, else ``x.html``, else ``x/index.html``;
 anything else is ``404.html`` with status 404. Directory listings are never
-shown. For trying a build on your own machine only: not a production server.
+shown. Every answer has the site's security headers (:mod:`.headers`), its
+strict CSP included, so a page that would break under it breaks here too.
+For trying a build on your own machine only: not a production server.
 """
 import functools
 import http.server
@@ -12,6 +14,7 @@ import posixpath
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from .headers import security_headers
 from .layout import NOT_FOUND_FILE
 
 TYPES = {".xml": "application/xml; charset=utf-8", ".html": "text/html; charset=utf-8",
@@ -63,6 +66,11 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
         return handle
+
+    def end_headers(self):
+        for name, value in security_headers(urlsplit(self.path).path):
+            self.send_header(name, value)
+        super().end_headers()
 
     @staticmethod
     def content_type(path):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..content import render_cache
+from . import search
 from .fetch import fetch
 
 # What the workers need, set by the parent before they are forked.
@@ -68,20 +69,24 @@ def link_or_copy(source, target):
 def produce(job, page):
     """Ask the app for ``page`` and write it unless the last build has the same bytes."""
     try:
-        answer = fetch(job.app, page.url)
+        if page.static_search:
+            body = search.render_page(job.app)
+        else:
+            answer = fetch(job.app, page.url)
+            body = answer.body
     except Exception as exc:   # noqa: BLE001 (reported with the URL, the build goes on)
         return Result(page.file, "failed", message=f"{page.url}: {type(exc).__name__}: {exc}")
-    if answer.status != page.status:
+    if not page.static_search and answer.status != page.status:
         where = f" to {answer.location}" if answer.location else ""
         return Result(page.file, "failed",
                       message=f"{page.url}: the app answered {answer.status}{where}")
-    sha = hashlib.sha256(answer.body).hexdigest()
+    sha = hashlib.sha256(body).hexdigest()
     target = job.folder / page.file
-    if job.previous is not None and _same_as_before(job, page.file, sha, answer.body):
+    if job.previous is not None and _same_as_before(job, page.file, sha, body):
         link_or_copy(job.previous / page.file, target)
         return Result(page.file, "unchanged", sha)
     with open(target, "wb") as handle:
-        handle.write(answer.body)
+        handle.write(body)
     return Result(page.file, "written", sha)
 
 

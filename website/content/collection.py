@@ -1,8 +1,9 @@
-"""All posts in a folder, kept fresh by a cheap, rate-limited mtime check.
+"""All posts (or pages) in a folder, kept fresh by a cheap, rate-limited mtime check.
 
 Only files that changed since the last look are read again; an unchanged
 post keeps its parsed header and its rendered HTML. Bad posts are logged
 once (per version of the file) and left out; the rest keep serving.
+:class:`PageCollection` is the same machinery for the standalone pages.
 """
 import bisect
 import logging
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import DuplicateSlugError, PostError
+from .page import Page
 from .post import Post, tag_slug
 from .post_list import PostList, derived
 
@@ -46,8 +48,13 @@ class PostCollection:
     :param tz: the time zone of dates written without one.
     """
 
-    def __init__(self, folder, check_interval=2.0, tz=dt.timezone.utc):
+    document = Post          # the class each file is read as
+    kind = "post"            # in messages
+    recursive = False        # posts: the folder's own files; pages: every subfolder too
+
+    def __init__(self, folder, check_interval=2.0, tz=dt.timezone.utc, **options):
         self.folder = Path(folder)
+        self.options = options          # passed to ``document.from_file``
         self.check_interval = check_interval
         self.tz = tz
         self._snapshot = Snapshot()
@@ -56,7 +63,8 @@ class PostCollection:
         self._listeners = []
 
     def __repr__(self):
-        return f"<PostCollection {str(self.folder)!r}: {len(self._snapshot.posts)} posts>"
+        return (f"<{type(self).__name__} {str(self.folder)!r}: "
+                f"{len(self._snapshot.posts)} {self.kind}s>")
 
     # --- reading --------------------------------------------------------
     def refresh(self, force=False, log=True):
@@ -98,14 +106,18 @@ class PostCollection:
             except Exception:  # a listener's failure must not stop the site serving
                 logger.exception("Updating %r after a change of %s failed", listener, self.folder)
 
-    def _scan(self):
+    def _scan(self, folder=None):
         stamps = {}
         try:
-            entries = list(os.scandir(self.folder))
+            entries = list(os.scandir(folder or self.folder))
         except FileNotFoundError:
-            logger.error("posts folder %s does not exist", self.folder)
+            if folder is None:
+                self._missing_folder()
             return stamps
         for entry in entries:
+            if self.recursive and not entry.name.startswith(".") and entry.is_dir():
+                stamps.update(self._scan(entry.path))
+                continue
             if entry.name.endswith(".md") and not entry.name.startswith("."):
                 # Anything else named *.md (a folder, a broken link) is read,
                 # fails, and is reported like any bad post.
@@ -116,6 +128,9 @@ class PostCollection:
                     stamps[Path(entry.path)] = (0, -1)
         return stamps
 
+    def _missing_folder(self):
+        logger.error("%ss folder %s does not exist", self.kind, self.folder)
+
     def _build(self, stamps, old, log):
         entries = {}
         for path, stamp in sorted(stamps.items()):
@@ -124,17 +139,17 @@ class PostCollection:
                 entries[path] = previous
                 continue
             try:
-                entries[path] = Post.from_file(path, mtime_ns=stamp[0])
+                entries[path] = self.document.from_file(path, mtime_ns=stamp[0], **self.options)
             except PostError as exc:
                 entries[path] = exc
                 if log:
-                    logger.error("Skipping post %s", exc)
+                    logger.error("Skipping %s %s", self.kind, exc)
         return self._index(entries, stamps, log)
 
     def _index(self, entries, stamps, log):
         claims = {}
         for post in entries.values():
-            if isinstance(post, Post):
+            if isinstance(post, self.document):
                 claims.setdefault(post.slug, []).append(post)
         by_slug, errors = {}, [e for e in entries.values() if isinstance(e, PostError)]
         for slug, owners in claims.items():
@@ -143,18 +158,23 @@ class PostCollection:
                 continue
             names = ", ".join(str(p.path) for p in owners)
             for post in owners:
-                error = DuplicateSlugError(post.path, f"slug '{slug}' is claimed by {names}; "
-                                           "neither is published until one changes",
+                error = DuplicateSlugError(post.path, f"{self.slug_name} '{slug}' is claimed by "
+                                           f"{names}; neither is published until one changes",
                                            line=None, field="slug")
                 error.slug = slug
                 errors.append(error)
             if log:
-                logger.error("Skipping posts: slug '%s' is claimed by %s", slug, names)
-        posts = PostList(sorted(by_slug.values(), key=lambda p: (p.published_at(self.tz), p.slug),
-                                reverse=True))
+                logger.error("Skipping %ss: %s '%s' is claimed by %s", self.kind,
+                             self.slug_name, slug, names)
+        posts = PostList(self._sorted(by_slug.values()))
         releases = [p for p in posts if not p.draft]
         keys = [-p.published_at(self.tz).timestamp() for p in releases]
         return Snapshot(posts, by_slug, errors, stamps, entries, releases, keys)
+
+    slug_name = "slug"
+
+    def _sorted(self, posts):
+        return sorted(posts, key=lambda p: (p.published_at(self.tz), p.slug), reverse=True)
 
     # --- querying -------------------------------------------------------
     @property
@@ -213,3 +233,36 @@ def _tag_index(posts):
             if slug:
                 index.setdefault(slug, (tag, []))[1].append(post)
     return index
+
+
+class PageCollection(PostCollection):
+    """The standalone pages in ``folder`` and its subfolders, by URL path.
+
+    ``options`` (``template_exists``) go to :class:`~.page.Page`. A missing
+    folder is simply no pages.
+    """
+
+    document = Page
+    kind = "page"
+    recursive = True
+    slug_name = "address"
+
+    def __init__(self, folder, check_interval=2.0, tz=dt.timezone.utc, **options):
+        super().__init__(folder, check_interval, tz, root=Path(folder), **options)
+
+    def _missing_folder(self):
+        pass
+
+    def _sorted(self, pages):
+        return sorted(pages, key=lambda page: page.slug)
+
+    def visible(self, now, preview=False):
+        """Pages a reader may see (drafts too with ``preview``), by address."""
+        pages = self._current.posts
+        return list(pages) if preview else [page for page in pages if not page.draft]
+
+    def navigation(self):
+        """``[(label, path)]`` of the pages with a ``nav`` label (drafts too), by ``nav_order``."""
+        pages = [page for page in self.all() if page.nav]
+        pages.sort(key=lambda page: (page.nav_order, page.nav.lower(), page.slug))
+        return [(page.nav, page.url_path) for page in pages]

@@ -101,6 +101,21 @@ def _positive_int(value):
     return number
 
 
+def _order(value):
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise ValueError(f"must be a whole number (its place in the navigation), not {value!r}") from None
+
+
+def _template(value):
+    name = _text(value)
+    parts = name.split("/")
+    if not name.endswith(".html") or any(part in ("", ".", "..") for part in parts):
+        raise ValueError(f"{value!r} is not a template name such as 'page_wide.html'")
+    return name
+
+
 PROCESSORS = {
     "title": _title,
     "date": parse_datetime,
@@ -117,23 +132,41 @@ PROCESSORS = {
 }
 
 
-def normalise(fields, path, lines=None):
+# Standalone pages: no date, and no post-only fields such as tags or series
+# (kept as written, like any unknown field).
+PAGE_REQUIRED = ("title",)
+PAGE_PROCESSORS = {
+    "title": _title,
+    "updated": parse_datetime,
+    "draft": _bool,
+    "description": _text,
+    "image": _text,
+    "nav": _text,
+    "nav_order": _order,
+    "template": _template,
+}
+
+
+def normalise(fields, path, lines=None, processors=None, required=REQUIRED):
     """Check and convert ``fields``; return a new dict of typed values.
 
+    :param processors: the field table (default :data:`PROCESSORS`, posts'; pages
+        use :data:`PAGE_PROCESSORS` with ``required=PAGE_REQUIRED``).
     :raise FieldError: a required field is missing or a value is unusable.
     """
     lines = lines or {}
+    processors = PROCESSORS if processors is None else processors
     fields = {str(key).lower(): value for key, value in fields.items()}
-    for name in REQUIRED:
+    for name in required:
         if fields.get(name) in (None, ""):
             raise FieldError(path, f"required field '{name}' is missing", line=1, field=name)
     meta = {}
     for name, value in fields.items():
-        processor = PROCESSORS.get(name)
+        processor = processors.get(name)
         if processor is None:
             meta[name] = value
             continue
-        if value is None and name not in REQUIRED:
+        if value is None and name not in required:
             continue
         try:
             meta[name] = processor(value)

@@ -38,9 +38,13 @@ class Post:
         self.mtime_ns = mtime_ns
         self.slug = meta.get("slug") or self.path.stem
 
+    # The front-matter field table and required fields (pages have their own).
+    FIELDS = metadata.PROCESSORS
+    REQUIRED = metadata.REQUIRED
+
     @classmethod
-    def from_file(cls, path, mtime_ns=None):
-        """Read and check the post at ``path``.
+    def from_file(cls, path, mtime_ns=None, **options):
+        """Read and check the post at ``path``; ``options`` go to the constructor.
 
         :raise PostError: unreadable, not UTF-8, or a bad header or field.
         """
@@ -63,14 +67,23 @@ class Post:
                                   "save it as UTF-8", line=line) from exc
         header = front_matter.split(text.replace("\r\n", "\n"), path)
         try:
-            meta = metadata.normalise(header.fields, path, header.lines)
+            meta = metadata.normalise(header.fields, path, header.lines, cls.FIELDS,
+                                      cls.REQUIRED)
+            cls.validate(meta, path, header.lines, **options)
         except PostError as exc:
             # The address the post asked for, so the dev server can show the error there.
             slug = header.fields.get("slug")
             exc.slug = slug.strip() if isinstance(slug, str) and slug.strip() else None
             raise
         digest = hashlib.sha1(path.name.encode() + b"\0" + data).hexdigest()
-        return cls(path, meta, header.body, header.body_line, mtime_ns, digest)
+        return cls(path, meta, header.body, header.body_line, mtime_ns, digest, **options)
+
+    @classmethod
+    def validate(cls, meta, path, lines, **options):
+        """Checks that need more than one field's value (none for posts).
+
+        :raise FieldError: naming the file, line and field.
+        """
 
     def __repr__(self):
         return f"<Post {self.slug!r} {self.date:%Y-%m-%d}>"

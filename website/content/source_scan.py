@@ -91,3 +91,8 @@ class Source:
         if not found:
             return self.first_line
         return found[min(used, len(found) - 1)][0]
+
+    def line_text(self, number):
+        """Line ``number`` of the file (code masked out), "" outside the body."""
+        at = number - self.first_line
+        return self._lines[at] if 0 <= at < len(self._lines) else ""

@@ -7,14 +7,17 @@ post is published (to a draft, or to a post scheduled later), a front-matter
 ``image`` that isn't there, and fenced code in a language Pygments doesn't
 know. No Flask here: the app's routes come in as a ``resolve`` function.
 """
+import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from ..content import front_matter, html_links
+from ..content.page import Page
 from ..content.post import tag_slug
 from ..content.source_scan import Source, known_language
+from .reader_checks import reader_findings, static_file_finder
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +73,9 @@ class Site:
     :param site_url: ``SITE_URL``; absolute links to it count as internal.
     :param resolve: ``path -> (kind, value) or None``, see :func:`default_resolve`.
     :param broken_stems: file names (no ``.md``) of posts that failed to load.
+    :param pages: every good standalone page, drafts included.
+    :param reserved: first path parts the site's routes own (no page may use them).
+    :param image_size_warning: bytes; heavier local images the pipeline can't shrink warn.
     """
 
     posts: list
@@ -78,9 +84,13 @@ class Site:
     site_url: str = ""
     resolve: object = default_resolve
     broken_stems: frozenset = frozenset()
+    pages: list = field(default_factory=list)
+    reserved: frozenset = frozenset()
+    image_size_warning: int = 0
 
     def __post_init__(self):
         self.by_slug = {post.slug: post for post in self.posts}
+        self.pages_by_slug = {page.slug: page for page in self.pages}
         self.static_folder = Path(self.static_folder)
 
     def live_at(self, post):
@@ -89,10 +99,12 @@ class Site:
 
 
 def check_posts(site):
-    """Every :class:`Problem` in ``site.posts``, sorted by file and line."""
+    """Every :class:`Problem` in ``site.posts`` and ``site.pages``, sorted by file and line."""
     problems = []
     for post in site.posts:
         problems.extend(check_post(post, site))
+    for page in site.pages:
+        problems.extend(check_post(page, site))
     problems.extend(_series_clashes(site.posts))
     return sorted(problems, key=lambda p: (p.path, p.line or 0, p.message))
 
@@ -109,7 +121,9 @@ def check_post(post, site):
     error = post.render_error
     if error:
         problems.append(from_post_error(error))
-    if site.resolve(f"/blog/{post.slug}") != ("post", post.slug):
+    if isinstance(post, Page):
+        problems.extend(_page_address_problems(post, site))
+    elif site.resolve(f"/blog/{post.slug}") != ("post", post.slug):
         problems.append(Problem(path, _field_line(text, "slug"),
                                 f"slug '{post.slug}': /blog/{post.slug} is another page of "
                                 "the site; choose another slug"))
@@ -122,12 +136,33 @@ def check_post(post, site):
         if message:
             line = source.line_of(url, url.replace("&", "&amp;"), unquote(url))
             problems.append(Problem(path, line, message))
+    if error is None:
+        findings = reader_findings(post.html, Source(text, post.body),
+                                   static_file_finder(site.static_folder),
+                                   site.image_size_warning)
+        problems += [Problem(path, line, message, WARNING) for line, message in findings]
     for fence in source.fences:
         if fence.language and not known_language(fence.language):
             problems.append(Problem(path, fence.line, f"code language '{fence.language}' is "
                                     "unknown to Pygments; it is shown without highlighting",
                                     WARNING))
     return problems
+
+
+def _page_address_problems(page, site):
+    """A page whose address a route of the site answers (the route wins)."""
+    first = page.slug.split("/", 1)[0]
+    found = site.resolve(page.url_path)
+    if first not in site.reserved and found == ("page", page.slug):
+        return []
+    return [Problem(str(page.path), None, f"its address {page.url_path} belongs to the site "
+                    f"(/{first} is one of its routes), so the page is never shown; rename "
+                    "or move the file")]
+
+
+def _address(doc):
+    """Where ``doc`` is served: ``/blog/<slug>`` for a post, its own path for a page."""
+    return doc.url_path if isinstance(doc, Page) else f"/blog/{doc.slug}"
 
 
 def _field_line(text, name):
@@ -152,7 +187,7 @@ def _internal_path(url, post, site):
         if not parts.path.startswith(prefix + "/") and parts.path != prefix:
             return None
         return unquote(parts.path[len(prefix):] or "/")
-    joined = urlsplit(urljoin(f"/blog/{post.slug}", url))
+    joined = urlsplit(urljoin(_address(post), url))
     return unquote(joined.path or "/")
 
 
@@ -172,6 +207,17 @@ def _target_problem(post, url, tag, site):
         return _post_link_problem(post, url, value, site)
     if kind == "tag":
         return _tag_link_problem(post, url, value, site)
+    if kind == "page":
+        return _page_link_problem(post, url, value, site)
+    return None
+
+
+def _page_link_problem(post, url, slug, site):
+    target = site.pages_by_slug.get(slug)
+    if target is None or slug.split("/", 1)[0] in site.reserved:
+        return f"link to {url}: there is no page at /{slug}"
+    if target.draft and not post.draft and target is not post:
+        return f"link to {url}: '{target.title}' is a draft ({target.path.name})"
     return None
 
 
@@ -186,6 +232,8 @@ def _static_problem(what, url, name, site):
 
 def _post_link_problem(post, url, slug, site):
     target = site.by_slug.get(slug)
+    if isinstance(post, Page):
+        post = _NOW
     if target is None:
         hint = (f" ({slug}.md has errors, see above)" if slug in site.broken_stems
                 else "")
@@ -201,7 +249,21 @@ def _post_link_problem(post, url, slug, site):
     return None
 
 
+class _Now:
+    """Stands for a page in the post checks: a page is live now, and never a draft's exemption."""
+
+    draft = False
+
+    def published_at(self, tz):
+        return dt.datetime.min.replace(tzinfo=tz)
+
+
+_NOW = _Now()
+
+
 def _tag_link_problem(post, url, tag, site):
+    if isinstance(post, Page):
+        post = _NOW
     slug = tag_slug(tag)
     tagged = [p for p in site.posts if slug in {tag_slug(t) for t in p.tags}]
     if not post.draft:
@@ -229,11 +291,12 @@ def _series_clashes(posts):
     return problems
 
 
-def summary(problems, post_count):
-    """One line: how many posts were checked and what was found."""
+def summary(problems, post_count, page_count=0):
+    """One line: how many posts (and pages) were checked and what was found."""
     errors = sum(p.level == ERROR for p in problems)
     warnings = len(problems) - errors
     plural = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"  # noqa: E731
-    return (f"{plural(post_count, 'post')} checked: {plural(errors, 'error')}, "
+    pages = f" and {plural(page_count, 'page')}" if page_count else ""
+    return (f"{plural(post_count, 'post')}{pages} checked: {plural(errors, 'error')}, "
             f"{plural(warnings, 'warning')}")
 

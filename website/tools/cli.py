@@ -12,11 +12,13 @@ from werkzeug.routing import RequestRedirect
 
 from . import checks, new_post
 from ..site_settings import private_address
+from ..web.pages import collection as page_collection, reserved_prefixes
 from ..web.store import collection, site_tz
 
 # Endpoints whose URLs name a post, a tag or a static file.
 _ROUTE_KINDS = {"blog.post": ("post", "slug"), "blog.tag": ("tag", "tag"),
-                "feeds.tag_feed": ("tag", "tag"), "static": ("static", "filename")}
+                "feeds.tag_feed": ("tag", "tag"), "static": ("static", "filename"),
+                "pages.page": ("page", "slug")}
 
 
 def init_app(app):
@@ -24,6 +26,7 @@ def init_app(app):
     from ..build import command as build_command
     app.cli.add_command(check)
     app.cli.add_command(new_post_command)
+    app.cli.add_command(new_page_command)
     build_command.init_app(app)
 
 
@@ -57,18 +60,24 @@ def check():
     Findings and the summary go to standard output. Exits 1 when there is
     any error, 0 otherwise (warnings allowed).
     """
-    posts = collection()
+    posts, pages = collection(), page_collection()
     posts.refresh(force=True, log=False)   # each problem is printed below instead
+    pages.refresh(force=True, log=False)
     render_log = logging.getLogger("website.content.post")
     render_log.disabled = True             # so are bodies that can't be rendered
     try:
-        problems = settings_problems(current_app.config) + _problems(posts)
+        problems = _problems(posts, pages)
     finally:
         render_log.disabled = False
+    problems = settings_problems(current_app.config) + problems
     for problem in problems:
         click.echo(str(dataclasses.replace(problem, path=shown_path(problem.path))))
     files = {str(p.path) for p in posts.all()} | {e.path for e in posts.errors}
-    click.echo(f"{checks.summary(problems, len(files))} in {shown_path(posts.folder)}")
+    page_files = {str(p.path) for p in pages.all()} | {e.path for e in pages.errors}
+    where = str(shown_path(posts.folder))
+    if page_files:
+        where += f" and {shown_path(pages.folder)}"
+    click.echo(f"{checks.summary(problems, len(files), len(page_files))} in {where}")
     if any(p.level == checks.ERROR for p in problems):
         raise SystemExit(1)
 
@@ -83,14 +92,16 @@ def settings_problems(config):
                            "there. Set site_url in site.yaml, or run setup.sh --domain on the server.")]
 
 
-def _problems(posts):
-    """Every problem of the posts in ``posts`` (a refreshed collection), sorted."""
+def _problems(posts, pages):
+    """Every problem of the posts and pages (refreshed collections), sorted."""
     site = checks.Site(
         posts.all(), dt.datetime.now(site_tz()), current_app.static_folder,
         current_app.config["SITE_URL"], route_resolver(current_app),
         frozenset(os.path.splitext(os.path.basename(e.path))[0] for e in posts.errors),
+        pages.all(), frozenset(reserved_prefixes(current_app)),
+        int(current_app.config["IMAGE_SIZE_WARNING"]),
     )
-    problems = [checks.from_post_error(error) for error in posts.errors]
+    problems = [checks.from_post_error(error) for error in posts.errors + pages.errors]
     problems += checks.check_posts(site)
     problems.sort(key=lambda p: (p.path, p.line or 0))
     return problems
@@ -114,6 +125,34 @@ def new_post_command(title, tags, draft, slug):
     try:
         path = new_post.create(current_app.config["POSTS_DIR"], title, today,
                                new_post.parse_tags(tags), draft, slug, taken)
+    except new_post.PostExists as exc:
+        raise click.ClickException(f"{exc}. Choose another title or --slug.") from None
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(shown_path(path))
+
+
+@click.command("new-page")
+@click.argument("title")
+@click.option("--nav/--no-nav", default=True, show_default=True,
+              help="Link it from the header navigation (label: the title), after the others.")
+@click.option("--slug", default=None, help="Its address and file name (default: from the title); "
+              "a/b makes pages/a/b.md at /a/b.")
+@with_appcontext
+def new_page_command(title, nav, slug):
+    """Start a standalone page titled TITLE; print the new file's path.
+
+    Never overwrites: an existing file, or an address a route of the site
+    owns (blog, static, feed.xml...), is an error (exit 1).
+    """
+    pages = page_collection()
+    pages.refresh(force=True, log=False)
+    taken = {page.slug: page.path.name for page in pages.all()}
+    order = max((page.nav_order for page in pages.all() if page.nav), default=0) + 1
+    try:
+        path = new_post.create_page(current_app.config["PAGES_DIR"], title,
+                                    order if nav else None, slug, taken,
+                                    reserved_prefixes(current_app))
     except new_post.PostExists as exc:
         raise click.ClickException(f"{exc}. Choose another title or --slug.") from None
     except ValueError as exc:

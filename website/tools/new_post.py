@@ -1,6 +1,6 @@
-"""Start a post: a safe file name from any title, and the file's first lines.
+"""Start a post or a page: a safe file name from any title, and the file's first lines.
 
-Used by ``flask --app website new-post``. No Flask here.
+Used by ``flask --app website new-post`` and ``new-page``. No Flask here.
 """
 import json
 import re
@@ -91,6 +91,54 @@ def create(folder, title, day, tags=(), draft=False, slug=None, taken=None):
     meta = metadata.normalise(header.fields, path, header.lines)
     if meta["title"] != title or meta["tags"] != list(tags):
         raise RuntimeError(f"the new post's header doesn't read back as written: {meta}")
+    return _write_new(path, text)
+
+
+def page_text(title, nav_order=None):
+    """The text of a new page file: YAML front matter and a line to start from.
+
+    :param nav_order: its place in the header navigation; None leaves it out.
+    """
+    lines = ["---", f"title: {_quoted(title)}", 'description: ""']
+    if nav_order is not None:
+        lines += [f"nav: {_quoted(title)}", f"nav_order: {int(nav_order)}"]
+    lines += ["---", "", "Start writing here. `description:` above is what search engines "
+              "and link previews show.", ""]
+    return "\n".join(lines)
+
+
+def create_page(folder, title, nav_order=None, slug=None, taken=None, reserved=()):
+    """Write ``folder/<slug>.md`` for a new standalone page and return its path.
+
+    :param nav_order: its place in the header navigation; None: not linked there.
+    :param slug: its address below the site (``about``, ``projects/foo``).
+    :param taken: addresses of the pages there already.
+    :param reserved: first path parts the site's routes own.
+    :raise PostExists: the file exists or the address is in use; nothing is written.
+    :raise ValueError: an empty title, or a ``slug`` that can't be an address.
+    """
+    title = " ".join(title.split())
+    if not title:
+        raise ValueError("the title is empty")
+    slug = (slug or slugify(title)).strip("/")
+    parts = slug.split("/")
+    if not slug or not all(re.fullmatch(r"[\w(][\w.()-]*", part) for part in parts):
+        raise ValueError(f"{slug!r} can't be an address: use letters, digits, '-' and '/'")
+    if parts[0] in reserved:
+        raise ValueError(f"/{parts[0]} belongs to the site itself; choose another --slug")
+    if taken and slug in taken:
+        raise PostExists(f"the address /{slug} is already used by {taken[slug]}")
+    path = Path(folder, *parts[:-1]) / f"{parts[-1]}.md"
+    text = page_text(title, nav_order)
+    header = front_matter.split(text, path)   # what we write must read back the same
+    meta = metadata.normalise(header.fields, path, header.lines, metadata.PAGE_PROCESSORS,
+                              metadata.PAGE_REQUIRED)
+    if meta["title"] != title:
+        raise RuntimeError(f"the new page's header doesn't read back as written: {meta}")
+    return _write_new(path, text)
+
+
+def _write_new(path, text):
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with open(path, "x", encoding="utf-8", newline="\n") as handle:

@@ -15,6 +15,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from ..content.collection import tag_index
+from ..content.page import Page
 from ..content.post import Post
 from .public import external_url, public_posts, site_url
 from .store import now, site_tz
@@ -65,6 +66,9 @@ def page_meta(context):
     post = context.get("post")
     if isinstance(post, Post):
         return _post_meta(post, feeds, default_image)
+    page = context.get("page")
+    if isinstance(page, Page):
+        return _page_meta(page, feeds, default_image)
     meta = PageMeta(site_url() + quote(request.path, safe=_PATH_SAFE), image=default_image,
                     feeds=feeds, noindex=bool(context.get("noindex")))
     tag, slug = context.get("tag"), context.get("slug")
@@ -116,3 +120,22 @@ def _post_meta(post, feeds, default_image):
         published=published, modified=modified, tags=list(post.tags), feeds=feeds,
         json_ld=json_for_script(data), noindex=not post.is_public(now()),
     )
+
+
+def _page_meta(page, feeds, default_image):
+    config = current_app.config
+    url = external_url("pages.page", slug=page.slug)
+    image = _absolute_image(page.image, url) or default_image
+    data = {
+        "@context": "https://schema.org", "@type": "WebPage", "name": page.title,
+        "description": page.description, "url": url,
+        "dateModified": page.updated_at(site_tz()).isoformat(),
+        "author": {"@type": "Person", "name": config["AUTHOR"]},
+        "isPartOf": {"@type": "WebSite", "name": config["SITE_TITLE"],
+                     "url": external_url("blog.home")},
+        "inLanguage": config["SITE_LANGUAGE"],
+    }
+    if image:
+        data["image"] = image
+    return PageMeta(canonical=url, og_title=page.title, image=image, feeds=feeds,
+                    json_ld=json_for_script(data), noindex=page.draft)

@@ -1,4 +1,4 @@
-"""``/sitemap.xml`` (every public page, with ``lastmod``) and ``/robots.txt``.
+"""``/sitemap.xml`` (every public page, standalone pages too, with ``lastmod``) and ``/robots.txt``.
 
 Drafts and scheduled posts never appear, on the dev server too.
 """
@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from flask import Blueprint, Response, current_app
 
 from ..content.collection import tag_index
+from .pages import public_pages as standalone_pages
 from .public import external_url, public_posts
 from .store import site_tz
 
@@ -35,6 +36,8 @@ def public_pages():
                 for post in posts]
     for slug, (_name, tagged) in sorted(tag_index(posts).items()):
         entries += _pages(tagged, "blog.tag", tag=slug)
+    entries += [(external_url("pages.page", slug=page.slug), page.updated_at(tz))
+                for page in standalone_pages()]
     return entries
 
 

@@ -99,16 +99,20 @@ class BrokenPost:
     message: str     # field and message, as check prints them
 
 
-def broken_posts():
-    """The posts that failed to load, on the dev server only (debug); [] in production."""
+def broken_posts(posts=None, slug_of=None):
+    """The posts that failed to load, on the dev server only (debug); [] in production.
+
+    :param posts: another collection (the pages); :param slug_of: ``path -> address``
+        for it (default: the slug field when readable, else the file name).
+    """
     if not current_app.debug:
         return []
     project = Path(current_app.root_path).parent
     found = []
-    for error in collection().errors:
+    for error in (posts or collection()).errors:
         path = Path(error.path)
         shown = path.relative_to(project) if path.is_relative_to(project) else path
         field = f"{error.field}: " if error.field else ""
-        found.append(BrokenPost(getattr(error, "slug", None) or path.stem, str(shown),
-                                error.line, field + error.message))
+        slug = slug_of(path) if slug_of else getattr(error, "slug", None) or path.stem
+        found.append(BrokenPost(slug, str(shown), error.line, field + error.message))
     return sorted(found, key=lambda broken: broken.path)

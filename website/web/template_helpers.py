@@ -2,7 +2,7 @@
 import datetime as dt
 from functools import lru_cache
 
-from flask import current_app, request
+from flask import request
 from markupsafe import Markup
 
 from ..content.post import tag_slug
@@ -43,9 +43,10 @@ def markdown_filter(text):
 
 
 def current_nav():
-    """The ``NAV_LINKS`` path this page belongs to: the longest that contains it."""
+    """The header link this page belongs to: the longest that contains it."""
+    from .pages import nav_links   # the pages module registers after this one
     path = request.path
-    matches = [href for _, href in current_app.config["NAV_LINKS"]
+    matches = [href for _, href in nav_links()
                if href == path or (href != "/" and path.startswith(href.rstrip("/") + "/"))]
     return max(matches, key=len, default=None)
 

@@ -1,0 +1,314 @@
+"""The static build's search: the /search page, Pagefind's index of the posts, when
+Pagefind runs, and the headers the preview (and so a static host) must send."""
+import gzip
+import json
+import os
+import re
+import stat
+import threading
+import urllib.error
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from flask import url_for
+
+from conftest import SITE_URL
+from test_build import manifest, site, site_posts, site_static  # noqa: F401 (fixtures)
+from website.build import headers, search
+from website.build.builder import BuildError, build
+from website.build.preview import make_server
+from website.web.public import public_posts
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLE_FILES = {"pagefind.js", "pagefind-ui.js", "pagefind-ui.css", "pagefind-worker.js",
+                "pagefind-entry.json", "wasm.en.pagefind"}
+
+
+def fragments(out):
+    """Every page in the index: Pagefind's fragment files, decoded (gzip, a tag, JSON)."""
+    found = []
+    for path in sorted((out / "pagefind" / "fragment").iterdir()):
+        data = gzip.decompress(path.read_bytes())
+        assert data.startswith(b"pagefind_dcd"), path
+        found.append(json.loads(data[len(b"pagefind_dcd"):]))
+    return found
+
+
+def public_urls(app):
+    """The canonical URL of every post the live site shows, as the app gives them."""
+    saved = app.debug, app.config["SHOW_DRAFTS"]
+    app.debug, app.config["SHOW_DRAFTS"] = False, False
+    try:
+        with app.test_request_context("/"):
+            return {SITE_URL + url_for("blog.post", slug=post.slug): post
+                    for post in public_posts()}
+    finally:
+        app.debug, app.config["SHOW_DRAFTS"] = saved
+
+
+def mtimes(out, prefix="pagefind/"):
+    return {name: (out / name).stat().st_mtime_ns for name in manifest(out) if
+            name.startswith(prefix)}
+
+
+# --- the index -----------------------------------------------------------
+
+def test_the_index_holds_every_public_post_and_nothing_else(site):
+    app, out, report = site
+    assert not report.page_errors and report.search.ran
+    assert BUNDLE_FILES <= {path.name for path in (out / "pagefind").iterdir()}
+    expected = public_urls(app)
+    pages = fragments(out)
+    assert len(expected) > 15
+    assert sorted(page["meta"]["url"] for page in pages) == sorted(expected)
+    entry = json.loads((out / "pagefind" / "pagefind-entry.json").read_text())
+    assert entry["version"] == "1.5.2"
+    assert sum(lang["page_count"] for lang in entry["languages"].values()) == len(expected)
+    # Drafts, scheduled posts and every page that is not a post: nowhere.
+    text = " ".join(page["content"] for page in pages)
+    assert "draft" not in " ".join(page["meta"]["url"] for page in pages)
+    assert not any("/tag/" in page["url"] or page["url"].endswith(("/blog.html", "/index.html"))
+                   for page in pages)
+    for word in ("Posts tagged", "Previous", "Related posts", "min read", "Skip to content"):
+        assert word not in text, word
+    assert not re.search(r"\(part \d+ of \d+\)", text)       # the series box
+
+
+def test_each_entry_has_the_post_s_title_date_tags_and_words(site):
+    app, out, _ = site
+    expected = public_urls(app)
+    for page in fragments(out):
+        post = expected[page["meta"]["url"]]
+        assert page["meta"]["title"] == post.title
+        assert page["filters"] == {}, post.slug
+        for tag in post.tags:     # tags are words of the post, as in the app's search
+            assert tag in page["content"], (post.slug, tag)
+        assert re.fullmatch(r"\d{1,2} \w+ \d{4}", page["meta"]["date"]), page["meta"]
+    by_slug = {expected[page["meta"]["url"]].slug: page for page in fragments(out)}
+    assert "A heading. A dotted slug" in by_slug["python-3.12-notes"]["content"]  # no "#" link
+    assert "An accented address" in by_slug["café-crème"]["content"]
+    assert by_slug["c#-and-f# notes?"]["meta"]["url"] \
+        == SITE_URL + "/blog/c%23-and-f%23%20notes%3F"
+    # The raw HTML a post holds is text in the index, never markup that runs.
+    assert "<script>" not in json.dumps(by_slug["quotes-'\"-<angle>"])
+
+
+def test_no_change_no_pagefind_run_and_nothing_written(site):
+    app, out, _ = site
+    before = mtimes(out, "")
+    report = build(app, out, jobs=1)
+    assert not report.search.ran and report.written == 0 and report.removed == 0
+    assert mtimes(out, "") == before
+    assert "search index unchanged" in report.summary()
+
+
+def test_pages_changed_but_not_the_posts_text_keeps_the_index_files(site, site_static):
+    """A new stylesheet changes every page's bytes (its ?v=): Pagefind runs again,
+    but what it makes of the same text has the same bytes and keeps its mtime."""
+    app, out, _ = site
+    before = mtimes(out)
+    css = site_static / "css" / "site.css"
+    css.write_text(css.read_text() + "\n/* changed */\n")
+    report = build(app, out, jobs=1)
+    assert report.search.ran and not report.page_errors
+    after = mtimes(out)
+    kept = {name for name in after if before.get(name) == after[name]}
+    assert {name for name in after if "/fragment/" in name or "/index/" in name} <= kept
+    assert kept == set(after) == set(before)     # Pagefind's output: same input, same bytes
+
+
+def test_full_rebuild_reuses_the_index_when_the_posts_pages_are_the_same(site):
+    app, out, _ = site
+    before = mtimes(out, "")
+    report = build(app, out, jobs=1, full=True)
+    assert not report.search.ran and report.written == 0
+    assert mtimes(out, "") == before
+
+
+def test_an_index_file_gone_from_the_output_is_made_again(site):
+    app, out, _ = site
+    (out / "pagefind" / "pagefind-ui.js").unlink()
+    report = build(app, out, jobs=1, full=True)
+    assert report.search.ran and not report.page_errors
+    assert (out / "pagefind" / "pagefind-ui.js").is_file()
+    assert all((out / name).is_file() for name in manifest(out))
+
+
+def test_a_deleted_post_leaves_the_index(site, site_posts):
+    app, out, _ = site
+    (site_posts / "café-crème.md").unlink()
+    report = build(app, out, jobs=1)
+    assert report.search.ran
+    urls = [page["meta"]["url"] for page in fragments(out)]
+    assert SITE_URL + "/blog/caf%C3%A9-cr%C3%A8me" not in urls
+    assert len(urls) == len(public_urls(app))
+    assert not any(name.startswith("pagefind/") and not (out / name).exists()
+                   for name in manifest(out))
+
+
+def test_a_new_post_is_found(site, site_posts):
+    app, out, _ = site
+    (site_posts / "zebra.md").write_text("title: Zebras\ndate: 2024-03-01\ntags: animals\n\n"
+                                         "Stripes are quagga-like.\n")
+    build(app, out, jobs=1)
+    page = next(p for p in fragments(out) if p["meta"]["url"] == SITE_URL + "/blog/zebra")
+    assert "quagga-like" in page["content"] and "animals" in page["content"]
+
+
+def test_no_posts_no_index_and_the_page_says_so(make_app, tmp_path):
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    (posts / "only.md").write_text("title: Only\ndate: 2024-01-01\n\nText.\n")
+    app = make_app(posts)
+    out = tmp_path / "out" / "build"
+    assert build(app, out, jobs=1).search.ran and (out / "pagefind").is_dir()
+    (posts / "only.md").unlink()
+    report = build(app, out, jobs=1)
+    assert not report.page_errors and "no posts to index" in report.summary()
+    assert not (out / "pagefind").exists()
+    page = (out / "search.html").read_text()
+    assert "There are no posts to search yet." in page and "pagefind" not in page
+
+
+# --- without Pagefind, or when it fails ------------------------------------
+
+def test_without_pagefind_the_build_says_so_and_search_says_unavailable(site, monkeypatch):
+    app, out, _ = site
+    monkeypatch.setattr(search, "pagefind", lambda: (None, "the pagefind package is not installed"))
+    report = build(app, out, jobs=1)
+    assert any("pagefind[bin]==1.5.2" in w and "not installed" in w for w in report.warnings)
+    assert not (out / "pagefind").exists() and report.search is None
+    page = (out / "search.html").read_text()
+    assert "Search is not available on this copy of the site" in page
+    assert "pagefind-ui.js" not in page
+    with pytest.raises(BuildError, match="not installed"):
+        build(app, out, jobs=1, strict=True)
+
+
+def test_a_failing_pagefind_is_an_error_and_the_last_index_stays(site, site_posts, monkeypatch,
+                                                                 tmp_path):
+    app, out, _ = site
+    fake = tmp_path / "pagefind"
+    fake.write_text("#!/bin/sh\necho 'Error: the disk is on fire' >&2\nexit 3\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr(search, "pagefind", lambda: (str(fake), "pagefind 1.5.2"))
+    before = {page["meta"]["url"] for page in fragments(out)}
+    path = site_posts / "python-3.12-notes.md"
+    path.write_text(path.read_text().replace("A dotted slug.", "A dotted slug, edited."))
+    target = os.readlink(out)
+    with pytest.raises(BuildError, match="page"):
+        build(app, out, jobs=1, strict=True)
+    assert os.readlink(out) == target
+    report = build(app, out, jobs=1)
+    assert [e for e in report.page_errors if "disk is on fire" in e and "status 3" in e]
+    assert {page["meta"]["url"] for page in fragments(out)} == before   # the last index
+    monkeypatch.undo()
+    report = build(app, out, jobs=1)       # retried once Pagefind works again
+    assert report.search.ran and not report.page_errors
+    assert any("edited" in page["content"] for page in fragments(out))
+
+
+def test_command_line_summary_names_the_index(app, tmp_path):
+    result = app.test_cli_runner().invoke(args=["build", "--out", str(tmp_path / "site")])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\(search index: \d+ posts in [\d.]+ s\) -> ", result.output)
+
+
+# --- the page ----------------------------------------------------------------
+
+def test_the_search_page_is_the_app_s_search_page_with_pagefind_in_its_results(site):
+    app, out, _ = site
+    page = (out / "search.html").read_text()
+    app.debug, app.config["SHOW_DRAFTS"] = False, False
+    live = app.test_client().get("/search").get_data(as_text=True)
+
+    def outside_results(html):
+        """The page without the head's links and the results block: the layout."""
+        html = re.sub(r"\s*<(link|script) [^>]*(pagefind|search\.)[^>]*>(</script>)?", "", html)
+        return html[:html.index("</form>")] + html[html.index("</main>"):]
+    assert outside_results(page) == outside_results(live)
+    assert '<meta name="robots" content="noindex">' in page
+    assert '<div id="search-ui"' in page and "<noscript>" in page
+    assert 'action="/search"' in page and 'name="q"' in page
+    assert inline_code(page) == []
+    for link in re.findall(r'(?:src|href)="(/(?:pagefind|static)/[^"?]+)', page):
+        assert (out / link.lstrip("/")).is_file(), link
+    assert "/search" not in (out / "sitemap.xml").read_text()
+
+
+class _Inline(HTMLParser):
+    """What a page has inline that a CSP without 'unsafe-inline' refuses."""
+
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "style" or "style" in attrs:
+            self.found.append(f"<{tag}> style")
+        if tag == "script" and "src" not in attrs and attrs.get("type") != "application/ld+json":
+            self.found.append("inline <script>")
+        self.found += [f"<{tag} {name}>" for name in attrs if name.startswith("on")]
+        if any((value or "").strip().lower().startswith("javascript:") for value in attrs.values()):
+            self.found.append(f"<{tag}> javascript: URL")
+
+
+def inline_code(html):
+    parser = _Inline()
+    parser.feed(html)
+    return parser.found
+
+
+def test_the_inline_code_check_can_fail():
+    assert inline_code('<p style="x" onclick="y"><script>1</script><style></style>'
+                       '<a href="javascript:z">') == [
+        "<p> style", "<p onclick>", "inline <script>", "<style> style", "<a> javascript: URL"]
+
+
+# --- headers: the preview, Apache and the CDN agree ----------------------------
+
+def test_apache_sends_the_same_policy():
+    conf = (ROOT / "deploy" / "apache" / "website-vhost.conf.in").read_text()
+    found = re.search(r'Header always set Content-Security-Policy "([^"]+)"', conf)
+    assert found and found.group(1) == headers.CONTENT_SECURITY_POLICY
+    for name, value in headers.OTHER_HEADERS:
+        assert f'Header always set {name} "{value}"' in conf
+
+
+def test_the_search_exception_adds_only_what_pagefind_needs():
+    strict = dict(d.split(" ", 1) for d in headers.CONTENT_SECURITY_POLICY.split("; "))
+    search_policy = dict(d.split(" ", 1) for d in headers.SEARCH_CONTENT_SECURITY_POLICY.split("; "))
+    changed = {k: v for k, v in search_policy.items() if strict.get(k) != v}
+    assert changed == {"script-src": "'self' 'wasm-unsafe-eval'", "worker-src": "'self'"}
+    assert headers.SEARCH_POLICY_PATHS == ("/search", "/pagefind/pagefind-worker.js")
+
+
+def test_preview_sends_the_headers_and_the_exception_where_it_belongs(site):
+    _app, out, _ = site
+    server = make_server(out, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def policy(path):
+        try:
+            with urllib.request.urlopen(base + path) as response:
+                assert response.headers["X-Content-Type-Options"] == "nosniff"
+                return response.status, response.headers["Content-Security-Policy"]
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers["Content-Security-Policy"]
+    try:
+        relaxed = headers.SEARCH_CONTENT_SECURITY_POLICY
+        assert policy("/search?q=apache") == (200, relaxed)
+        assert policy("/pagefind/pagefind-worker.js") == (200, relaxed)
+        for path in ("/", "/blog", "/blog/python-3.12-notes", "/pagefind/pagefind.js",
+                     "/search.html", "/searching"):
+            status, value = policy(path)
+            assert value == headers.CONTENT_SECURITY_POLICY, path
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -1,0 +1,249 @@
+"""Search on static hosts: a ``/search`` page with Pagefind's UI, and Pagefind's index.
+
+The app's ``/search`` asks SQLite on the server; a static host has no
+server, so the build writes ``search.html`` (``templates/search_static.html``)
+and runs Pagefind (the ``pagefind`` package's bundled binary) over the
+posts' pages, which makes the index the page's script searches in the
+reader's browser, under ``pagefind/``.
+
+Pagefind runs only when a post's page changed (or the index is missing, or
+was made by another Pagefind); otherwise the last build's index is carried
+over. Its files go through the same compare-then-write as the pages: a file
+with the same bytes as the last build's is hard-linked from it, so it keeps
+its mtime.
+"""
+import hashlib
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+from flask import render_template
+
+from ..content import search_query
+from ..web.public import public_posts
+from . import workers
+
+SEARCH_URL = "/search"
+BUNDLE = "pagefind"              # the index's folder in the output: /pagefind/...
+MADE_BY = "pagefind"             # marks the index's files in the build's manifest
+PAGEFIND_PIN = "pagefind[bin]==1.5.2"
+# Pagefind's settings (command-line flags; part of what decides a rerun). Heading
+# permalinks ("#") are not words of the post.
+PAGEFIND_FLAGS = ("--quiet", "--exclude-selectors", ".permalink")
+# A post's page: the article is indexed (data-pagefind-body in post.html).
+POST_GLOB = "**/*.html"
+
+
+class SearchIndexError(Exception):
+    """Pagefind failed; the message says how."""
+
+
+@dataclass
+class IndexRun:
+    """What the search step did, for the build's summary line."""
+
+    posts: int = 0
+    ran: bool = False
+    seconds: float = 0.0
+
+    def summary(self):
+        if not self.posts:
+            return "no posts to index for search"
+        if not self.ran:
+            return f"search index unchanged, {self.posts} posts"
+        return f"search index: {self.posts} posts in {self.seconds:.2f} s"
+
+
+@lru_cache(maxsize=1)
+def pagefind():
+    """``(binary path, version line)`` of the installed Pagefind, or ``(None, why not)``."""
+    try:
+        from pagefind.service import get_executable
+    except ImportError:
+        return None, "the pagefind package is not installed"
+    binary = get_executable()
+    if binary is None:
+        return None, "the pagefind package is installed without its binary"
+    try:
+        done = subprocess.run([str(binary), "--version"], capture_output=True, text=True,
+                              timeout=60, check=True)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return None, f"{binary} does not run: {exc}"
+    return str(binary), done.stdout.strip()
+
+
+def available():
+    """True when Pagefind can run here."""
+    return pagefind()[0] is not None
+
+
+def missing_message():
+    """Why the build has no search index, and how to get one."""
+    return (f"search: {pagefind()[1]}: /search says search is not available; "
+            f"install it with: .venv/bin/pip install '{PAGEFIND_PIN}' "
+            "(it is in requirements.txt)")
+
+
+def render_page(app):
+    """The static ``/search`` page's bytes (rendered as the app renders ``/search``)."""
+    with app.test_request_context(SEARCH_URL):
+        html = render_template("search_static.html", query=search_query.parse(""),
+                               results=None, hits=[], message="", noindex=True,
+                               pagefind=available(), any_posts=bool(public_posts()))
+    return html.encode("utf-8")
+
+
+def index_key(post_shas):
+    """What the index depends on: Pagefind's version and flags, each post page's bytes.
+
+    :param post_shas: ``[(file, sha256 of its bytes)]`` of the posts' pages.
+    """
+    digest = hashlib.sha256(f"{pagefind()[1]}\n{PAGEFIND_FLAGS}\n".encode())
+    for name, sha in sorted(post_shas):
+        digest.update(f"{name}\0{sha}\n".encode())
+    return digest.hexdigest()
+
+
+def index_entries(manifest):
+    """The index's files in a build's manifest: ``{file: entry}``."""
+    return {name: entry for name, entry in manifest.items() if entry.get("made_by") == MADE_BY}
+
+
+def kept_files(pages, manifest):
+    """The last build's index files, if that index is still the right one; else an empty set.
+
+    For a build where no page changed: the posts' bytes are the manifest's.
+    """
+    if not available():
+        return set()
+    entries = index_entries(manifest)
+    shas = [(page.file, manifest.get(page.file, {}).get("sha")) for page in pages if page.post]
+    key = index_key(shas)
+    if entries and all(entry.get("fingerprint") == key for entry in entries.values()):
+        return set(entries)
+    return set()
+
+
+def update_index(folder, pages, previous, manifest, report, work):
+    """Put the index of the posts' pages in ``folder``: carried over, or made by Pagefind.
+
+    :param folder: the new build folder, every page already in it.
+    :param work: a scratch folder of this output (emptied and removed here).
+    :return: an :class:`IndexRun`, or None without Pagefind.
+    """
+    if not available():
+        return None
+    posts = [page for page in pages if page.post and page.file in report.files]
+    if not posts:
+        return IndexRun()       # nothing to index (Pagefind refuses an empty site)
+    key = index_key([(page.file, report.files[page.file]["sha"]) for page in posts])
+    run = IndexRun(posts=len(posts))
+    old = index_entries(manifest)
+    if all(e.get("fingerprint") == key for e in old.values()) and _carry_all(
+            previous, folder, old, report):
+        return run
+    started = time.perf_counter()
+    try:
+        made = _run_pagefind(folder, posts, work)
+        for relative in _relative_files(made):
+            _place(made / relative, f"{BUNDLE}/{relative}", key, folder, previous, manifest,
+                   report)
+    except SearchIndexError as exc:
+        report.page_errors.append(f"{SEARCH_URL}: the search index was not made: {exc}")
+        _keep_last_index(folder, previous, old, report)
+        return run
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    run.ran, run.seconds = True, time.perf_counter() - started
+    return run
+
+
+def _run_pagefind(folder, posts, work):
+    """Pagefind over the posts' pages alone; the folder it wrote the index into."""
+    shutil.rmtree(work, ignore_errors=True)
+    site, out = work / "site", work / "index"
+    for page in posts:       # only the posts: hard links, in the same layout
+        (site / page.file).parent.mkdir(parents=True, exist_ok=True)
+        workers.link_or_copy(folder / page.file, site / page.file)
+    site.mkdir(parents=True, exist_ok=True)
+    command = [pagefind()[0], "--site", str(site), "--output-path", str(out),
+               "--glob", POST_GLOB, *PAGEFIND_FLAGS]
+    try:
+        # Its own folder as working directory: no pagefind.yml of the project is read.
+        done = subprocess.run(command, cwd=work, capture_output=True, text=True, timeout=3600)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise SearchIndexError(str(exc)) from None
+    if done.returncode != 0 or not (out / "pagefind.js").is_file():
+        said = (done.stderr.strip() or done.stdout.strip()).splitlines()[-5:]
+        raise SearchIndexError(f"pagefind exited with status {done.returncode}: "
+                               + " / ".join(said))
+    return out
+
+
+def _relative_files(root):
+    """Every file under ``root``, as sorted ``/``-separated relative names."""
+    found = []
+    for directory, _dirs, names in os.walk(root):
+        for name in names:
+            path = os.path.join(directory, name)
+            found.append(os.path.relpath(path, root).replace(os.sep, "/"))
+    return sorted(found)
+
+
+def _place(source, name, key, folder, previous, manifest, report):
+    """Write one index file into ``folder``, or link the last build's if the bytes are the same."""
+    data = source.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    target = folder / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if previous is not None and _same_as_before(previous / name, manifest.get(name), sha, data):
+        workers.link_or_copy(previous / name, target)
+    else:
+        shutil.move(source, target)
+        report.written += 1
+        report.new_files.add(name)
+    report.files[name] = {"url": "/" + name, "fingerprint": key, "sha": sha, "made_by": MADE_BY}
+
+
+def _same_as_before(old, entry, sha, data):
+    """True if the last build's file ``old`` holds ``data`` (by its manifest ``entry``, or its bytes)."""
+    try:
+        if entry is not None:
+            return entry.get("sha") == sha and old.is_file()
+        return old.stat().st_size == len(data) and old.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _carry(source, target):
+    target.parent.mkdir(parents=True, exist_ok=True)
+    workers.link_or_copy(source, target)
+
+
+def _carry_all(previous, folder, entries, report):
+    """Link every file of the last build's index into ``folder``; False (and none) if one is gone."""
+    if previous is None or not entries:
+        return False
+    try:
+        for name in entries:
+            _carry(previous / name, folder / name)
+    except OSError:
+        shutil.rmtree(folder / BUNDLE, ignore_errors=True)
+        return False
+    report.files.update(entries)
+    return True
+
+
+def _keep_last_index(folder, previous, old, report):
+    """After a failure: the last build's index, if any, marked to be made again next time."""
+    if previous is None:
+        return
+    for name, entry in old.items():
+        try:
+            _carry(previous / name, folder / name)
+        except OSError:
+            continue
+        report.files[name] = dict(entry, fingerprint="")

@@ -526,3 +526,39 @@ def test_a_page_that_fails_keeps_its_last_version(make_app, site_posts, tmp_path
     app.jinja_env.globals["related_posts"] = real
     build(app, out, jobs=1)                        # tried again, now it works
     assert "Changed." in (out / "blog/python-3.12-notes.html").read_text()
+
+
+def test_the_search_index_is_left_unbuilt(site):
+    app, _out, report = site
+    assert report.pages > 40
+    assert len(app.extensions["search"]) == 0       # no page of the build searches
+    app.debug = False
+    app.config["SHOW_DRAFTS"] = False
+    with app.test_client().get("/") as response:     # the live app still follows the posts
+        assert response.status_code == 200
+    assert len(app.extensions["search"]) > 0
+
+
+def test_a_tag_page_is_rendered_again_only_when_what_it_shows_changed(make_app, tmp_path):
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    for n in range(25):     # three pages of the tag "t", ten posts a page
+        (folder / f"p{n:02}.md").write_text(
+            f"title: P{n}\ndate: 2024-01-{n + 1:02}\ntags: t\n\nText.\n")
+    app = make_app(folder, POSTS_PER_PAGE=10)
+    out = tmp_path / "out" / "build"
+    build(app, out, jobs=1)
+    before = {name: entry["fingerprint"] for name, entry in manifest(out).items()}
+    oldest = folder / "p00.md"      # on the tag's last page
+    oldest.write_text(oldest.read_text().replace("Text.", "Edited text."))
+    build(app, out, jobs=1)
+    after = {name: entry["fingerprint"] for name, entry in manifest(out).items()}
+    assert after["blog/tag/t.html"] == before["blog/tag/t.html"]
+    assert after["blog/tag/t/page/2.html"] == before["blog/tag/t/page/2.html"]
+    assert after["blog/tag/t/page/3.html"] != before["blog/tag/t/page/3.html"]
+    (folder / "p99.md").write_text("title: New\ndate: 2024-02-01\ntags: t\n\nText.\n")
+    build(app, out, jobs=1)
+    again = {name: entry["fingerprint"] for name, entry in manifest(out).items()}
+    # One more post: every page of the tag shows the new count (and shifts its posts).
+    assert all(again[name] != after[name] for name in
+               ("blog/tag/t.html", "blog/tag/t/page/2.html", "blog/tag/t/page/3.html"))

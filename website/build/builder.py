@@ -97,7 +97,10 @@ def cores():
 
 @contextmanager
 def production(app):
-    """``app`` as it runs live: no debug, no drafts, one look at the posts, one moment."""
+    """``app`` as it runs live: no debug, no drafts, one look at the posts, one moment.
+
+    The search index is left unbuilt: no page of the build searches.
+    """
     saved = app.debug, app.config["SHOW_DRAFTS"], app.config["POSTS_CHECK_INTERVAL"]
     moment = dt.datetime.now(site_tz(app))
 
@@ -105,10 +108,12 @@ def production(app):
         g.now = moment
 
     hooks = app.before_request_funcs.setdefault(None, [])
+    saved_hooks = list(hooks)
     app.debug = False
     app.config["SHOW_DRAFTS"] = False
     app.config["POSTS_CHECK_INTERVAL"] = math.inf
-    hooks.insert(0, pin_now)
+    search = app.extensions.get("search.follow")
+    hooks[:] = [pin_now] + [hook for hook in hooks if hook is not search]
     try:
         with app.app_context():
             collection().refresh(force=True, log=False)
@@ -117,7 +122,7 @@ def production(app):
             g.now = moment
             yield
     finally:
-        hooks.remove(pin_now)
+        hooks[:] = saved_hooks
         app.debug, app.config["SHOW_DRAFTS"], app.config["POSTS_CHECK_INTERVAL"] = saved
 
 

@@ -138,20 +138,26 @@ def _inputs(endpoint, values, posts):
     if endpoint == "blog.home":
         return _versions(posts[:_setting("HOME_POSTS")])
     if endpoint == "blog.index":
-        per_page = max(1, _setting("POSTS_PER_PAGE"))
-        page = values.get("page", 1)
         tags = posts.derived("tag_counts", lambda: sorted(
             (slug, name, len(tagged)) for slug, (name, tagged) in tag_index(posts).items()))
-        return len(posts), tags, _versions(posts[(page - 1) * per_page:page * per_page])
+        return len(posts), tags, _versions(_page_of(posts, values))
     if endpoint == "blog.post":
         return _post_inputs(values["slug"], posts)
     if endpoint == "blog.tag":
+        # Like /blog: how many posts have the tag, and those on this page.
         name, tagged = tag_index(posts).get(values["tag"], ("", []))
-        return name, _versions(tagged)
+        return name, len(tagged), _versions(_page_of(tagged, values))
     if endpoint == "pages.page":
         page = page_collection().get(values["slug"])
         return (page.slug, page.digest, page.mtime_ns) if page else ()
     return _versions(posts)
+
+
+def _page_of(posts, values):
+    """The posts a paginated listing shows on its page ``values["page"]``."""
+    per_page = max(1, _setting("POSTS_PER_PAGE"))
+    page = values.get("page", 1)
+    return posts[(page - 1) * per_page:page * per_page]
 
 
 def _post_inputs(slug, posts):
@@ -172,7 +178,7 @@ def _by_slug(posts, slug):
 def _cost(endpoint, values, posts):
     """Roughly how many posts' worth of work the page is."""
     if endpoint == "blog.tag":
-        return len(tag_index(posts).get(values["tag"], ("", []))[1])
+        return len(_page_of(tag_index(posts).get(values["tag"], ("", []))[1], values))
     if endpoint == "archive.archive":
         return len(posts) // 4      # a line per post
     if endpoint == "blog.index":

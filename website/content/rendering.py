@@ -22,6 +22,7 @@ from . import render_limits
 from .md_blocks import CommonMarkBlocksExtension
 from .md_gfm import GfmExtension
 from .md_lines import CONTAINER_TAGS, list_item, may_interrupt_paragraph
+from .md_prefilter import PrefilterExtension
 
 HIGHLIGHT_CLASS = "highlight"
 
@@ -88,6 +89,7 @@ def _extensions():
         GfmExtension(),                      # ~~strikethrough~~, - [x] tasks, bare links
         CommonMarkBlocksExtension(),
         MarkdownInHtmlExtension(),
+        PrefilterExtension(),                # last: wraps the patterns above
     ]
 
 

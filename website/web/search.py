@@ -42,6 +42,8 @@ def init_app(app):
                 if not following:
                     app.extensions["posts"].on_change(index.update)
                     following.append(True)
+    # Named, so the static build (which has no /search) can leave it out.
+    app.extensions["search.follow"] = _follow_the_posts
     app.add_template_global(search_available)
     app.add_template_global(search_query.MAX_LENGTH, "search_max_length")
     app.add_template_global(search_query.MAX_TERMS, "search_max_terms")

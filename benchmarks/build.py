@@ -14,7 +14,8 @@ Pagefind, for what the search index adds. Then, on the same posts written in
 Pelican's format, a full build by Pelican 4.12 (one process, its cache off;
 see pelican_peer.py), and the ratio of the two full builds, measured side by
 side in this run (target: at most 0.5). Last, the live app's startup on the
-same posts: the first 200 answer after a cold start, and its memory.
+same posts: the first 200 answer after a cold start, and its memory then and
+once the search index (built in the background) is ready.
 """
 import argparse
 import json
@@ -43,7 +44,10 @@ app = create_app({"POSTS_DIR": sys.argv[1]})
 response = app.test_client().get("/blog/post-1")
 assert response.status_code == 200, response.status_code
 seconds = time.perf_counter() - start
-print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+first = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# The search index is built in the background from the first request on.
+assert app.extensions["search"].wait_until_built(120)
+print(seconds, first, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
@@ -94,8 +98,8 @@ def run_pelican(folder):
 def cold_start(posts):
     done = subprocess.run([sys.executable, "-c", COLD_START, str(posts)], cwd=ROOT,
                           capture_output=True, text=True, check=True)
-    seconds, rss = done.stdout.split()
-    return float(seconds), int(rss) / 1024
+    seconds, rss, indexed_rss = done.stdout.split()
+    return float(seconds), int(rss) / 1024, int(indexed_rss) / 1024
 
 
 def best(runs):
@@ -126,7 +130,7 @@ def bench(count, jobs, repeat=1, pelican=True):
             pelican_peer.write_site(peer, post_specs(count))
             rows.append((f"Pelican 4.12 full build, {count}", *best(
                 [run_pelican(peer) for _ in range(repeat)])))
-        start, start_rss = cold_start(posts)
+        start, start_rss, indexed_rss = cold_start(posts)
     for label, seconds, cpu, line, rss in rows:
         print(f"{label:<34} {seconds:6.2f} s  (CPU {cpu:6.2f} s, peak {rss:4.0f} MB per process)"
               f"  {line.split(' -> ')[0]}")
@@ -138,7 +142,8 @@ def bench(count, jobs, repeat=1, pelican=True):
         ratio = rows[0][1] / rows[-1][1]
         verdict = "met" if ratio <= 0.5 else "NOT met"
         print(f"{'full build / Pelican full build':<34} {ratio:6.2f}    (target at most 0.50: {verdict})")
-    print(f"{'app cold start to first 200':<34} {start:6.2f} s  (peak {start_rss:4.0f} MB)")
+    print(f"{'app cold start to first 200':<34} {start:6.2f} s  (peak {start_rss:4.0f} MB; "
+          f"{indexed_rss:4.0f} MB once the search index is built)")
     return {label: seconds for label, seconds, *_rest in rows}
 
 

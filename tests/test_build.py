@@ -536,6 +536,7 @@ def test_the_search_index_is_left_unbuilt(site):
     app.config["SHOW_DRAFTS"] = False
     with app.test_client().get("/") as response:     # the live app still follows the posts
         assert response.status_code == 200
+    assert app.extensions["search"].wait_until_built(30)
     assert len(app.extensions["search"]) > 0
 
 

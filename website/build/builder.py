@@ -158,13 +158,19 @@ def _build(app, output, jobs, strict, full, progress):
             report.search = search.IndexRun(posts=sum(1 for page in pages if page.post))
         return report
     folder = output.new_folder()
-    try:
-        _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, progress)
-        _copy_folder_indexes(folder, copies, report)
+    indexing = []
+
+    def index_posts():
         # The index is made again only if the posts' pages are not all the
         # same bytes as last time (with --full too: they were all rendered).
-        report.search = search.update_index(folder, pages, previous, last, report,
-                                            output.cache / "pagefind-work")
+        # Pagefind runs while the listings are rendered.
+        indexing.append(search.start_index(folder, pages, previous, last, report,
+                                           output.cache / "pagefind-work"))
+    try:
+        _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, progress,
+              index_posts)
+        _copy_folder_indexes(folder, copies, report)
+        report.search = indexing[0].finish()
         if strict and report.page_errors:
             raise BuildError(f"{len(report.page_errors)} page(s) failed (--strict)",
                              report.post_errors, report.page_errors)
@@ -182,6 +188,8 @@ def _build(app, output, jobs, strict, full, progress):
         report.folder = folder
         return report
     except BaseException:
+        for running in indexing:
+            running.cancel()
         shutil.rmtree(folder, ignore_errors=True)
         raise
 
@@ -221,7 +229,10 @@ def _files_in(folder):
     return found
 
 
-def _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, progress):
+def _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, progress,
+          after_posts):
+    """Render ``todo`` and carry ``carried`` into ``folder``: the posts' own pages
+    first, then ``after_posts()``, then the rest."""
     for parent in sorted({os.path.dirname(page.file) for page in pages}):
         if parent:
             (folder / parent).mkdir(parents=True, exist_ok=True)
@@ -266,6 +277,7 @@ def _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, p
     absorbed = workers.absorb(app, pages, results)
     if cache is not None:
         cache.put_facts(absorbed)
+    after_posts()
     workers.run(job, second, jobs, record)
 
 

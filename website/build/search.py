@@ -130,42 +130,94 @@ def kept_files(pages, manifest):
 def update_index(folder, pages, previous, manifest, report, work):
     """Put the index of the posts' pages in ``folder``: carried over, or made by Pagefind.
 
-    :param folder: the new build folder, every page already in it.
+    :param folder: the new build folder, every post's page already in it.
     :param work: a scratch folder of this output (emptied and removed here).
     :return: an :class:`IndexRun`, or None without Pagefind.
     """
+    return start_index(folder, pages, previous, manifest, report, work).finish()
+
+
+def start_index(folder, pages, previous, manifest, report, work):
+    """Begin :func:`update_index`: Pagefind, if it must run, runs while the
+    caller goes on (the build renders the listings meanwhile); call
+    ``finish()`` on the result for the :class:`IndexRun`.
+
+    Only the posts' pages must be in ``folder`` (and ``report.files``) yet.
+    """
     if not available():
-        return None
+        return _Indexing(None)
     posts = [page for page in pages if page.post and page.file in report.files]
     if not posts:
-        return IndexRun()       # nothing to index (Pagefind refuses an empty site)
+        return _Indexing(IndexRun())    # nothing to index (Pagefind refuses an empty site)
     key = index_key([(page.file, report.files[page.file]["sha"]) for page in posts])
     run = IndexRun(posts=len(posts))
     old = index_entries(manifest)
     if all(e.get("fingerprint") == key for e in old.values()) and _carry_all(
             previous, folder, old, report):
-        return run
-    started = time.perf_counter()
+        return _Indexing(run)
+    indexing = _Indexing(run, folder, previous, manifest, report, work, key, old)
     try:
-        made = _run_pagefind(folder, posts, work)
-        for relative in _relative_files(made):
-            _place(made / relative, f"{BUNDLE}/{relative}", key, folder, previous, manifest,
-                   report)
+        indexing.process = _start_pagefind(folder, posts, work)
     except SearchIndexError as exc:
-        report.page_errors.append(f"{SEARCH_URL}: the search index was not made: {exc}")
-        _keep_last_index(folder, previous, old, report)
-        return run
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    run.ran, run.seconds = True, time.perf_counter() - started
-    return run
+        indexing.failed(exc)
+    return indexing
 
 
-def _run_pagefind(folder, posts, work):
-    """Pagefind over the posts' pages alone; the folder it wrote the index into."""
+@dataclass
+class _Indexing:
+    """A search index under way (``process``), or already settled."""
+
+    run: IndexRun = None
+    folder: object = None
+    previous: object = None
+    manifest: dict = None
+    report: object = None
+    work: object = None
+    key: str = ""
+    old: dict = None
+    process: object = None
+    started: float = 0.0
+
+    def __post_init__(self):
+        self.started = time.perf_counter()
+
+    def finish(self):
+        """Wait for Pagefind and place its files; the :class:`IndexRun`."""
+        if self.process is None:
+            return self.run
+        try:
+            made = _wait_for_pagefind(self.process, self.work)
+            for relative in _relative_files(made):
+                _place(made / relative, f"{BUNDLE}/{relative}", self.key, self.folder,
+                       self.previous, self.manifest, self.report)
+        except SearchIndexError as exc:
+            self.failed(exc)
+            return self.run
+        finally:
+            self.process = None
+            shutil.rmtree(self.work, ignore_errors=True)
+        self.run.ran, self.run.seconds = True, time.perf_counter() - self.started
+        return self.run
+
+    def failed(self, exc):
+        self.report.page_errors.append(f"{SEARCH_URL}: the search index was not made: {exc}")
+        _keep_last_index(self.folder, self.previous, self.old, self.report)
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def cancel(self):
+        """Stop Pagefind, if running (the build failed)."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.communicate()
+            self.process = None
+            shutil.rmtree(self.work, ignore_errors=True)
+
+
+def _start_pagefind(folder, posts, work):
+    """Pagefind started over the posts' pages alone (hard links, in the same layout)."""
     shutil.rmtree(work, ignore_errors=True)
     site, out = work / "site", work / "index"
-    for page in posts:       # only the posts: hard links, in the same layout
+    for page in posts:
         (site / page.file).parent.mkdir(parents=True, exist_ok=True)
         workers.link_or_copy(folder / page.file, site / page.file)
     site.mkdir(parents=True, exist_ok=True)
@@ -173,12 +225,24 @@ def _run_pagefind(folder, posts, work):
                "--glob", POST_GLOB, *PAGEFIND_FLAGS]
     try:
         # Its own folder as working directory: no pagefind.yml of the project is read.
-        done = subprocess.run(command, cwd=work, capture_output=True, text=True, timeout=3600)
-    except (OSError, subprocess.SubprocessError) as exc:
+        return subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+    except OSError as exc:
         raise SearchIndexError(str(exc)) from None
-    if done.returncode != 0 or not (out / "pagefind.js").is_file():
-        said = (done.stderr.strip() or done.stdout.strip()).splitlines()[-5:]
-        raise SearchIndexError(f"pagefind exited with status {done.returncode}: "
+
+
+def _wait_for_pagefind(process, work):
+    """The folder Pagefind wrote the index into, once it is done."""
+    try:
+        stdout, stderr = process.communicate(timeout=3600)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise SearchIndexError("pagefind ran for over an hour") from None
+    out = work / "index"
+    if process.returncode != 0 or not (out / "pagefind.js").is_file():
+        said = (stderr.strip() or stdout.strip()).splitlines()[-5:]
+        raise SearchIndexError(f"pagefind exited with status {process.returncode}: "
                                + " / ".join(said))
     return out
 

@@ -197,6 +197,7 @@ def test_drafts_and_scheduled_posts_only_on_the_dev_server(folder, site, config,
     status, slugs, text = found(client, "secretword")
     assert set(slugs) == visible
     assert ('<span class="badge">Draft</span>' in text) == ("draft" in visible)
+    assert ('<span class="badge">Scheduled for' in text) == ("future" in visible)
 
 
 @requires_fts5

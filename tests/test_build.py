@@ -16,6 +16,7 @@ from linkcheck import check_site
 from website.build.builder import BuildError, build
 from website.build.layout import file_for, folder_indexes
 from website.build.output import Output
+from website.build.pages import static_files
 
 REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared/reference"
 
@@ -176,6 +177,9 @@ def test_what_the_site_shows_in_production(site):
             "blog/self-hosting-a-blog-(part-1).html", "blog/tag/web-development.html",
             "blog/tag/web-development/feed.xml", "blog/tag/écriture.html"} <= files
     assert "blog/draft.html" not in files and "blog/future.html" not in files
+    assert "static/js/livereload.js" not in files        # the dev server's only
+    assert "static/js/livereload.js" in {f"static/{name}" for name, _ in
+                                         static_files(app.static_folder)}
     assert "blog/c#-and-f# notes?.html" in files and "blog/tag/.net.html" in files
     assert any(w.startswith("/blog/tag/.net:") for w in site[2].warnings)
     for name in files:

@@ -65,6 +65,10 @@ def site_fingerprint(app):
     return digest.hexdigest()
 
 
+# Static files only the dev server's pages use: never in the build.
+DEV_ONLY_STATIC = {"js/livereload.js"}
+
+
 def static_files(folder):
     """``[(relative path, "mtime size")]`` of every file under ``folder``, sorted."""
     found = []
@@ -113,7 +117,8 @@ def site_pages(site):
     add("/" + layout.NOT_FOUND_FILE, (), status=404)
     add(search.SEARCH_URL, ("pagefind", search.available(), bool(posts)), static_search=True)
     for relative, stamp in static_files(current_app.static_folder):
-        add(url_for("static", filename=relative), stamp, html=False)
+        if relative not in DEV_ONLY_STATIC:
+            add(url_for("static", filename=relative), stamp, html=False)
     return pages
 
 

@@ -127,22 +127,15 @@ def kept_files(pages, manifest):
     return set()
 
 
-def update_index(folder, pages, previous, manifest, report, work):
-    """Put the index of the posts' pages in ``folder``: carried over, or made by Pagefind.
-
-    :param folder: the new build folder, every post's page already in it.
-    :param work: a scratch folder of this output (emptied and removed here).
-    :return: an :class:`IndexRun`, or None without Pagefind.
-    """
-    return start_index(folder, pages, previous, manifest, report, work).finish()
-
-
 def start_index(folder, pages, previous, manifest, report, work):
-    """Begin :func:`update_index`: Pagefind, if it must run, runs while the
-    caller goes on (the build renders the listings meanwhile); call
-    ``finish()`` on the result for the :class:`IndexRun`.
+    """Put the index of the posts' pages in ``folder``: carried over, or made by
+    Pagefind, which runs while the caller goes on (the build renders the
+    listings meanwhile); call ``finish()`` on the result for the
+    :class:`IndexRun` (None without Pagefind).
 
-    Only the posts' pages must be in ``folder`` (and ``report.files``) yet.
+    :param folder: the new build folder; only the posts' pages must be in it
+        (and in ``report.files``) yet.
+    :param work: a scratch folder of this output (emptied and removed at the end).
     """
     if not available():
         return _Indexing(None)

@@ -192,8 +192,14 @@ def kill_run(server, url, base, seconds):
     """Load on a mix; kill -9 the daemon mid-run; (wrk result, seconds until the app answered again)."""
     mix = [url, "/", "/blog", "/feed.xml", "/search?q=post", "/blog?page=2", "/search?q=words",
            "/blog?page=3", "/no/such/page"]
-    script = base / "mix.lua"
-    script.write_text(MIX_LUA % ", ".join(f'"{p}"' for p in mix))
+    result, recovered = load_with_a_kill(server, base / "mix.lua", mix, seconds)
+    return result, recovered, len(mix), sum(1 for p in mix if p.startswith(("/search", "/blog?", "/no/")))
+
+
+def load_with_a_kill(server, script, paths, seconds):
+    """wrk on ``paths`` (round robin) for ``seconds``, the daemon killed half-way:
+    (wrk result, what :func:`kill_and_probe` saw)."""
+    script.write_text(MIX_LUA % ", ".join(f'"{p}"' for p in paths))
     recovered = {}
 
     def killer():
@@ -204,7 +210,7 @@ def kill_run(server, url, base, seconds):
     thread.start()
     result = wrk(server, "/", seconds, connections=32, script=script)
     thread.join()
-    return result, recovered, len(mix), sum(1 for p in mix if p.startswith(("/search", "/blog?", "/no/")))
+    return result, recovered
 
 
 def hostile_run(server, project, deadline):
@@ -355,18 +361,9 @@ def main():
 
 def wrk_app_only_kill(server, base, seconds):
     """The same kill on app-only URLs: what a daemon crash costs the app's own answers."""
-    script = base / "app.lua"
-    script.write_text(MIX_LUA % '"/search?q=post", "/blog?page=2", "/search?q=words", "/blog?page=3"')
-    recovered = {}
-
-    def killer():
-        time.sleep(seconds / 2)
-        recovered.update(kill_and_probe(server))
-
-    thread = threading.Thread(target=killer)
-    thread.start()
-    result = wrk(server, "/", seconds, connections=32, script=script)
-    thread.join()
+    result, recovered = load_with_a_kill(
+        server, base / "app.lua", ["/search?q=post", "/blog?page=2", "/search?q=words", "/blog?page=3"],
+        seconds)
     failed = result["errors"] + result["non2xx"]
     share = failed / max(1, result["requests"]) * 100
     after = recovered.get("after")

@@ -95,6 +95,33 @@ def test_each_entry_has_the_post_s_title_date_tags_and_words(site):
     assert "<script>" not in json.dumps(by_slug["quotes-'\"-<angle>"])
 
 
+def test_pagefind_writes_in_memory_when_there_is_room_and_on_disk_otherwise(
+        site, tmp_path, monkeypatch):
+    """Same index either way; no scratch folder is left behind in memory."""
+    app, out, _ = site
+    memory = tmp_path / "memory"
+    memory.mkdir()
+    made = []
+    real_mkdtemp = search.tempfile.mkdtemp
+    monkeypatch.setattr(search.tempfile, "mkdtemp",
+                        lambda **kw: made.append(kw["dir"]) or real_mkdtemp(**kw))
+    monkeypatch.setattr(search, "MEMORY_FOLDER", str(memory))
+    in_memory = build(app, tmp_path / "a" / "build", jobs=1)
+    assert in_memory.search.ran and made == [str(memory)]
+    assert list(memory.iterdir()) == []
+    monkeypatch.setattr(search, "MEMORY_FOLDER", str(tmp_path / "no-such-folder"))
+    on_disk = build(app, tmp_path / "b" / "build", jobs=1)
+    assert on_disk.search.ran and made == [str(memory)]
+
+    def index(report):
+        return {name: entry["sha"] for name, entry in report.files.items()
+                if name.startswith("pagefind/")}
+    assert index(on_disk) == index(in_memory) == {
+        name: entry["sha"] for name, entry in manifest(out).items()
+        if name.startswith("pagefind/")}
+    assert len(index(on_disk)) > 20
+
+
 def test_no_change_no_pagefind_run_and_nothing_written(site):
     app, out, _ = site
     before = mtimes(out, "")

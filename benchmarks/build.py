@@ -4,23 +4,22 @@ Usage: .venv/bin/python benchmarks/build.py [--posts 1000 10000] [--jobs N]
        [--repeat N] [--no-pelican]          (or: make bench-build)
 
 For each number of posts (the same generated posts as ``make bench``), times
-the build command as a user runs it, in a fresh process each time (wall
-clock, and the CPU time of all its processes, which other load on the
-machine disturbs less):
-a full build (no previous output, no cache), a rebuild with nothing changed,
-and a rebuild after editing one post, each line ending with what the search
-index (Pagefind) did and how long it took; then a full build without
-Pagefind, for what the search index adds. Then, on the same posts written in
-Pelican's format, a full build by Pelican 4.12 (one process, its cache off;
-see pelican_peer.py), and the ratio of the two full builds, measured side by
-side in this run (target: at most 0.5). Last, the live app's startup on the
-same posts: the first 200 answer after a cold start, and its memory then and
-once the search index (built in the background) is ready.
+each command as a user runs it, in a fresh process each time (wall clock,
+and the CPU time of all its processes, which other load on the machine
+disturbs less). Full builds, side by side, each into a new folder (no
+previous output, no cache): ours, ours without Pagefind (for what the search
+index adds), and Pelican 4.12's on the same posts in its format (one
+process, its cache off; see pelican_peer.py); with ``--repeat N``, N rounds
+of the three, the fastest of each counting. The ratio of the two full builds
+(target: at most 0.5). Then, on our first full build's output, a rebuild with
+nothing changed and a rebuild after editing one post, each line ending with
+what the search index (Pagefind) did and how long it took. Last, the live
+app's startup on the same posts: the first 200 answer after a cold start, and
+its memory then and once the search index (built in the background) is ready.
 """
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -83,16 +82,11 @@ def run_build(posts, out, jobs, extra=(), search=True):
     return seconds, cpu, line, rss
 
 
-def full_build(posts, out, jobs, search=True):
-    """:func:`run_build` from nothing: no previous output, no cache."""
-    shutil.rmtree(out.parent, ignore_errors=True)
-    return run_build(posts, out, jobs, search=search)
-
-
-def run_pelican(folder):
-    """One full Pelican build of ``folder``: seconds, CPU seconds, files written, peak MB."""
-    seconds, cpu, rss, _line = measured(pelican_peer.command(), folder)
-    return seconds, cpu, f"{pelican_peer.output_count(folder)} files written", rss
+def run_pelican(folder, output):
+    """One full Pelican build of ``folder`` into ``output`` (a new folder): seconds,
+    CPU seconds, files written, peak MB."""
+    seconds, cpu, rss, _line = measured(pelican_peer.command(output), folder)
+    return seconds, cpu, f"{pelican_peer.output_count(folder, output)} files written", rss
 
 
 def cold_start(posts):
@@ -110,26 +104,33 @@ def best(runs):
 def bench(count, jobs, repeat=1, pelican=True):
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        posts, out = Path(tmp) / "posts", Path(tmp) / "site" / "build"
+        posts = Path(tmp) / "posts"
         posts.mkdir()
         write_posts(posts, count)
-        fulls = []
-        for _ in range(repeat):
-            shutil.rmtree(out.parent, ignore_errors=True)    # no output, no cache
-            fulls.append(run_build(posts, out, jobs))
+        peer = Path(tmp) / "pelican"
+        if pelican:
+            pelican_peer.write_site(peer, post_specs(count))
+        # Every full build, of either engine, writes into a new folder, and
+        # nothing is deleted until the end: a file system makes new files
+        # slower for a while after many were deleted (ext4 skips recently
+        # freed inodes), which would charge one engine for the other's cleanup.
+        fulls, bares, peers = [], [], []
+        for run in range(repeat):
+            fulls.append(run_build(posts, Path(tmp) / f"full-{run}" / "build", jobs))
+            bares.append(run_build(posts, Path(tmp) / f"bare-{run}" / "build", jobs,
+                                   search=False))
+            if pelican:
+                peers.append(run_pelican(peer, f"output-{run}"))
         rows.append((f"full build, {count} posts", *best(fulls)))
+        # The rebuilds work on the first full build's output and cache.
+        out = Path(tmp) / "full-0" / "build"
         rows.append(("rebuild, nothing changed", *run_build(posts, out, jobs)))
         edited = posts / "post-5.md"
         edited.write_text(edited.read_text().replace("Some opening words", "Some edited words"))
         rows.append(("rebuild after editing one post", *run_build(posts, out, jobs)))
-        bare = Path(tmp) / "bare" / "build"
-        rows.append((NO_SEARCH, *best([full_build(posts, bare, jobs, search=False)
-                                       for _ in range(repeat)])))
+        rows.append((NO_SEARCH, *best(bares)))
         if pelican:
-            peer = Path(tmp) / "pelican"
-            pelican_peer.write_site(peer, post_specs(count))
-            rows.append((f"Pelican 4.12 full build, {count}", *best(
-                [run_pelican(peer) for _ in range(repeat)])))
+            rows.append((f"Pelican 4.12 full build, {count}", *best(peers)))
         start, start_rss, indexed_rss = cold_start(posts)
     for label, seconds, cpu, line, rss in rows:
         print(f"{label:<34} {seconds:6.2f} s  (CPU {cpu:6.2f} s, peak {rss:4.0f} MB per process)"

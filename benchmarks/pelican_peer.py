@@ -92,12 +92,12 @@ def write_site(folder, posts):
     return folder
 
 
-def command():
+def command(output="output"):
     """The command line of one full Pelican build, run in the project's folder."""
     return [str(VENV / "bin" / "pelican"), "content", "-s", "pelicanconf.py",
-            "-o", "output", "--quiet"]
+            "-o", output, "--quiet"]
 
 
-def output_count(folder):
-    """How many files the last build wrote (a sanity check that it built the whole site)."""
-    return sum(1 for path in (Path(folder) / "output").rglob("*") if path.is_file())
+def output_count(folder, output="output"):
+    """How many files a build wrote (a sanity check that it built the whole site)."""
+    return sum(1 for path in (Path(folder) / output).rglob("*") if path.is_file())

@@ -322,6 +322,24 @@ def test_static_folder_is_not_listed_and_hides_dotfiles(server):
     assert "site.css" not in listing.text
 
 
+def test_links_inside_static_and_the_build_are_not_followed(deployment):
+    """Only the build's own link (in the project's top folder) is followed."""
+    server, _origin, clone = deployment
+    built = (clone / "build").resolve()
+    planted = [clone / "static" / "leak.txt", built / "leak.html", built / "blog" / "leak"]
+    try:
+        for link in planted:
+            link.symlink_to(clone / "requirements.txt")
+        for url in ("/static/leak.txt", "/leak.html", "/leak", "/blog/leak"):
+            response = server.request(url)
+            assert response.status in (403, 404), (url, response.status)
+            assert "Flask==" not in response.text, url
+        assert server.request("/blog/served-by-mod-wsgi").status == 200    # through build/
+    finally:
+        for link in planted:
+            link.unlink(missing_ok=True)
+
+
 # Each file, with text from it that must never appear in an answer.
 SECRETS = {
     ".git/config": "[core]",

@@ -30,6 +30,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -123,14 +124,32 @@ def no_op_cost(project, *args):
     return cpu, after.elapsed - before.elapsed
 
 
+def apache_cpu(server):
+    """CPU seconds used so far by this Apache's processes (its own process group)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == server.process.pid:      # field 5, the process group
+            total += int(fields[11]) + int(fields[12])   # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def ratio_rounds(server, url, headers, rounds, seconds):
-    pages, files = [], []
+    """Medians over ``rounds`` alternating runs: requests/s and Apache's CPU
+    microseconds per request, of the page and of the file."""
+    runs = {url: ([], []), "/static/bench/post.html": ([], [])}
     for _ in range(rounds):
-        pages.append(wrk(server, url, seconds, headers=headers)["rps"])
-        files.append(wrk(server, "/static/bench/post.html", seconds, headers=headers)["rps"])
-    pages.sort()
-    files.sort()
-    return pages[len(pages) // 2], files[len(files) // 2]
+        for path, (rps, cpu) in runs.items():
+            before = apache_cpu(server)
+            run = wrk(server, path, seconds, headers=headers)
+            rps.append(run["rps"])
+            cpu.append((apache_cpu(server) - before) / max(1, run["requests"]) * 1e6)
+    (page, page_cpu), (plain, plain_cpu) = ([statistics.median(values) for values in pair]
+                                            for pair in runs.values())
+    return page, plain, page_cpu, plain_cpu
 
 
 def daemon_pids(server):
@@ -308,10 +327,13 @@ def main():
         print("\n1. post page vs the same bytes as a static file (wrk -t2 -c32, "
               f"median of {rounds} x {seconds} s each, alternating)")
         for label, headers in (("identity", ()), ("gzip", ("Accept-Encoding: gzip",))):
-            page, plain = ratio_rounds(server, url, headers, rounds, seconds)
+            page, plain, page_cpu, plain_cpu = ratio_rounds(server, url, headers, rounds, seconds)
             ratio = page / plain
             print(f"   {label:8} page {page:9.0f} req/s   file {plain:9.0f} req/s   ratio {ratio:.2f}"
                   f"   (target >= 0.9: {verdict(ratio >= 0.9)})")
+            # Steadier than requests/s, which wrk's share of the same cores moves.
+            print(f"   {'':8} Apache CPU per request: page {page_cpu:5.1f} us, file "
+                  f"{plain_cpu:5.1f} us   (file/page {plain_cpu / page_cpu:.2f})")
         print(f"   {load()}")
 
         print(f"\n2. post page at 64 connections for {long_run} s (wrk -t2 -c64 --latency)")

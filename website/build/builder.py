@@ -263,7 +263,6 @@ def _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, p
         except OSError:     # gone from the previous output: render it after all
             done -= 1
             todo.append(pages.index(page))
-    _warm(app)
     # Posts' own pages first: they work out each post's summary and reading
     # time, which the listings (second round) then reuse instead of every
     # worker working them out again; the cache keeps them for later builds.
@@ -272,6 +271,8 @@ def _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, p
         workers.recall(app, cache)
     first = [i for i in todo if pages[i].post]
     second = [i for i in todo if not pages[i].post]
+    if workers.forks(job, first, jobs) or workers.forks(job, second, jobs):
+        _warm(app)      # a few pages are rendered here, with only what they need
     results = []
     workers.run(job, first, jobs, lambda result: (results.append(result), record(result)))
     absorbed = workers.absorb(app, pages, results)

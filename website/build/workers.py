@@ -145,6 +145,14 @@ def recall(app, cache):
                 post.__dict__.setdefault(key, value)
 
 
+def forks(job, indexes, jobs, batches=None):
+    """True if :func:`run` would spread these pages over worker processes."""
+    if batches is None:
+        batches = _batches(job, indexes, jobs)
+    return (jobs > 1 and sum(job.pages[i].cost for i in indexes) >= SMALL_JOB
+            and len(batches) > 1 and "fork" in multiprocessing.get_all_start_methods())
+
+
 def run(job, indexes, jobs, on_result):
     """Produce ``job.pages[i]`` for each of ``indexes`` on ``jobs`` processes.
 
@@ -153,10 +161,8 @@ def run(job, indexes, jobs, on_result):
     global _job
     _job = job
     batches = _batches(job, indexes, jobs)
-    small = sum(job.pages[i].cost for i in indexes) < SMALL_JOB
     try:
-        if (jobs <= 1 or small or len(batches) <= 1
-                or "fork" not in multiprocessing.get_all_start_methods()):
+        if not forks(job, indexes, jobs, batches):
             for batch in batches:
                 for result in _run_batch(batch):
                     on_result(result)

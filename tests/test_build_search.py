@@ -5,6 +5,7 @@ import json
 import os
 import re
 import stat
+import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -101,6 +102,12 @@ def test_pagefind_writes_in_memory_when_there_is_room_and_on_disk_otherwise(
     app, out, _ = site
     memory = tmp_path / "memory"
     memory.mkdir()
+    # What a build killed during Pagefind leaves, and a build still running.
+    gone = _finished_pid()
+    abandoned = memory / f"{search.SCRATCH}{gone}-x1"
+    running = memory / f"{search.SCRATCH}{os.getppid()}-x2"
+    for scratch in (abandoned, running):
+        (scratch / "fragment").mkdir(parents=True)
     made = []
     real_mkdtemp = search.tempfile.mkdtemp
     monkeypatch.setattr(search.tempfile, "mkdtemp",
@@ -108,7 +115,7 @@ def test_pagefind_writes_in_memory_when_there_is_room_and_on_disk_otherwise(
     monkeypatch.setattr(search, "MEMORY_FOLDER", str(memory))
     in_memory = build(app, tmp_path / "a" / "build", jobs=1)
     assert in_memory.search.ran and made == [str(memory)]
-    assert list(memory.iterdir()) == []
+    assert list(memory.iterdir()) == [running]
     monkeypatch.setattr(search, "MEMORY_FOLDER", str(tmp_path / "no-such-folder"))
     on_disk = build(app, tmp_path / "b" / "build", jobs=1)
     assert on_disk.search.ran and made == [str(memory)]
@@ -120,6 +127,13 @@ def test_pagefind_writes_in_memory_when_there_is_room_and_on_disk_otherwise(
         name: entry["sha"] for name, entry in manifest(out).items()
         if name.startswith("pagefind/")}
     assert len(index(on_disk)) > 20
+
+
+def _finished_pid():
+    """The process id of a process that has exited."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
 
 
 def test_no_change_no_pagefind_run_and_nothing_written(site):

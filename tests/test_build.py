@@ -168,6 +168,28 @@ def test_every_file_is_the_app_answer(site):
     assert 10 < made_here == 1 + len(list((out / "pagefind").rglob("*.*")))
 
 
+def test_links_in_static_are_left_out_with_a_warning(make_app, site_posts, site_static,
+                                                     tmp_path):
+    """Apache follows no link in static/; the build must not publish a link's target."""
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "key.txt").write_text("PRIVATE KEY")
+    (site_static / "leak.txt").symlink_to(secret / "key.txt")
+    (site_static / "leaks").symlink_to(secret)
+    app = make_app(site_posts)
+    app.static_folder = str(site_static)
+    out = tmp_path / "out" / "build"
+    report = build(app, out, jobs=1)
+    files = set(urls_of(out))
+    assert "static/css/site.css" in files
+    assert not {"static/leak.txt", "static/leaks/key.txt"} & files
+    assert not any("PRIVATE KEY" in path.read_text(errors="replace")
+                   for path in out.rglob("*") if path.is_file())
+    for name in ("leak.txt", "leaks"):
+        assert any(w.startswith(f"static/{name}: a symbolic link") for w in report.warnings), \
+            report.warnings
+
+
 def test_what_the_site_shows_in_production(site):
     app, out, _ = site
     files = set(urls_of(out))

@@ -139,6 +139,9 @@ def _build(app, output, jobs, strict, full, progress):
     prepare_images(collection().all() + page_collection().all())
     pages = site_pages.site_pages(site_pages.site_fingerprint(app))
     copies = _check_layout(pages)
+    report.warnings += [f"static/{link}: a symbolic link, left out of the build (Apache "
+                        "follows no link in static/ either)"
+                        for link in site_pages.static_links(app.static_folder)]
     report.warnings += [f"{page.url}: its file {page.file} has a part starting with '.', "
                         "which some hosts hide or refuse (GitHub Pages with Jekyll, Apache "
                         "configs that deny dotfiles)"

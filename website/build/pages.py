@@ -70,7 +70,10 @@ DEV_ONLY_STATIC = {"js/livereload.js"}
 
 
 def static_files(folder):
-    """``[(relative path, "mtime size")]`` of every file under ``folder``, sorted."""
+    """``[(relative path, "mtime size")]`` of every file under ``folder``, sorted.
+
+    Symbolic links are left out (see :func:`static_links`).
+    """
     found = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -78,10 +81,29 @@ def static_files(folder):
             if name.startswith("."):
                 continue
             path = os.path.join(root, name)
+            if os.path.islink(path):
+                continue
             info = os.stat(path)
             found.append((os.path.relpath(path, folder).replace(os.sep, "/"),
                           f"{info.st_mtime_ns} {info.st_size}"))
     return found
+
+
+def static_links(folder):
+    """Relative paths of the symbolic links under ``folder`` (files and folders), sorted.
+
+    The build leaves them out: Apache serves ``static/`` with ``Options
+    None`` and follows no link there, and a link copied into the build as
+    its target's bytes would publish whatever it points at.
+    """
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in dirs + files:
+            path = os.path.join(root, name)
+            if not name.startswith(".") and os.path.islink(path):
+                found.append(os.path.relpath(path, folder).replace(os.sep, "/"))
+    return sorted(found)
 
 
 def site_pages(site):

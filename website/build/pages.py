@@ -75,17 +75,10 @@ def static_files(folder):
     Symbolic links are left out (see :func:`static_links`).
     """
     found = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            path = os.path.join(root, name)
-            if os.path.islink(path):
-                continue
+    for relative, path in _static_names(folder):
+        if not os.path.islink(path):
             info = os.stat(path)
-            found.append((os.path.relpath(path, folder).replace(os.sep, "/"),
-                          f"{info.st_mtime_ns} {info.st_size}"))
+            found.append((relative, f"{info.st_mtime_ns} {info.st_size}"))
     return found
 
 
@@ -96,14 +89,18 @@ def static_links(folder):
     None`` and follows no link there, and a link copied into the build as
     its target's bytes would publish whatever it points at.
     """
-    found = []
+    return sorted(relative for relative, path in _static_names(folder) if os.path.islink(path))
+
+
+def _static_names(folder):
+    """``(relative path, path)`` of each file under ``folder``, and of each link to a
+    folder (never entered), folder by folder in sorted order; hidden names left out."""
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in dirs + files:
+        linked = [d for d in dirs if os.path.islink(os.path.join(root, d))]
+        for name in sorted(linked + [f for f in files if not f.startswith(".")]):
             path = os.path.join(root, name)
-            if not name.startswith(".") and os.path.islink(path):
-                found.append(os.path.relpath(path, folder).replace(os.sep, "/"))
-    return sorted(found)
+            yield os.path.relpath(path, folder).replace(os.sep, "/"), path
 
 
 def site_pages(site):

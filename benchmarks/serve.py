@@ -160,15 +160,7 @@ def medians(samples):
 
 def restart(server, url):
     """A graceful restart: new Apache children and WSGI daemons, warmed up."""
-    subprocess.run(["apache2", "-k", "graceful", "-f", str(server.root / "conf" / "httpd.conf")],
-                   check=True, capture_output=True)
-    deadline = time.monotonic() + 30
-    time.sleep(1)
-    while server.request("/search?q=post").status != 200:
-        if time.monotonic() > deadline:
-            raise SystemExit("Apache did not come back after a graceful restart:\n"
-                             + server.error_logs[-2000:])
-        time.sleep(0.2)
+    server.graceful()
     for path in (url, PLAIN):
         wrk(server, path, 1)
 

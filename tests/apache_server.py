@@ -267,15 +267,23 @@ Listen 127.0.0.1:{self.tls_port}
         self.process = subprocess.Popen(
             ["apache2", "-f", str(self.root / "conf" / "httpd.conf"), "-DFOREGROUND"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-        deadline = time.monotonic() + timeout
         try:
-            self._wait_for("/static/css/site.css", deadline, lambda status: status < 500)
-            # The WSGI daemon: the app's own 404 for a URL nothing else serves.
-            self._wait_for("/.apache-harness-check", deadline, lambda status: status == 404)
+            self._wait_until_serving(time.monotonic() + timeout)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def graceful(self, timeout=30):
+        """A graceful restart (new children and WSGI daemons); wait until both answer again."""
+        os.kill(self.process.pid, signal.SIGUSR1)
+        time.sleep(1)       # the old children finish the requests they hold
+        self._wait_until_serving(time.monotonic() + timeout)
+
+    def _wait_until_serving(self, deadline):
+        self._wait_for("/static/css/site.css", deadline, lambda status: status < 500)
+        # The WSGI daemon: the app's own 404 for a URL nothing else serves.
+        self._wait_for("/.apache-harness-check", deadline, lambda status: status == 404)
 
     def _wait_for(self, path, deadline, good):
         status = None

@@ -282,10 +282,21 @@ def test_conditional_requests_answer_304_through_compression(server, path, encod
 
 
 def test_pages_get_short_caching_and_versioned_assets_a_year(server):
-    for path in ["/", "/blog/served-by-mod-wsgi", "/feed.xml", "/search?q=x", "/blog?page=1"]:
-        assert server.request(path).getheader("Cache-Control") == "public, max-age=60, must-revalidate"
+    def cache_control(path):
+        response = server.request(path)
+        assert response.status == 200, path
+        values = response.msg.get_all("Cache-Control")
+        assert len(values) == 1, (path, values)
+        return values[0], server.handler_of(path) not in (None, "wsgi-script")
+
+    # Pages, feeds and the search index, from the build and from the app.
+    for path in ["/", "/blog/served-by-mod-wsgi", "/feed.xml", "/search?q=x", "/blog?page=1",
+                 "/pagefind/pagefind-ui.js"]:
+        assert cache_control(path)[0] == "public, max-age=60, must-revalidate", path
     for path in ["/static/css/site.css?v=0123456789", "/code.css?v=abc"]:
-        assert server.request(path).getheader("Cache-Control") == "public, max-age=31536000, immutable"
+        assert cache_control(path) == ("public, max-age=31536000, immutable", True), path
+    # The build's copy of static/: an hour, as static/ itself.
+    assert cache_control("/static/css/site.css") == ("public, max-age=3600", True)
 
 
 def test_static_files_come_straight_from_apache(server):

@@ -10,10 +10,10 @@ drives it with wrk and prints each figure beside its target:
 1. a post page's requests/s as a ratio of the same bytes served as a plain
    file under /static/, with and without ``Accept-Encoding: gzip`` (target:
    at least 0.9): many short runs, page and file alternating, on three
-   generations of Apache's children (graceful restarts). One 2-second run
-   on this kind of machine can be 15% off the next of the same URL, so the
-   ratio is of medians over 24 runs each, and the spread of the runs'
-   pairwise ratios is printed with it;
+   generations of Apache's children (graceful restarts). On a small
+   machine, one page run against the file run beside it can give anything
+   from 0.75 to 1.3, so the ratio is of medians over 24 runs each, and the
+   spread of the pairwise ratios is printed with it;
 2. p50/p99 latency of the post page at 64 connections for 30 s (target:
    p99 under 50 ms, 0 errors, 0 non-2xx);
 3. the WSGI daemon killed (``kill -9``) in the middle of a load run on a mix

@@ -290,6 +290,27 @@ def test_one_edit_rewrites_only_what_shows_it(site, site_posts):
     assert "A dotted slug, edited." in (out / "blog/python-3.12-notes.html").read_text()
 
 
+def test_after_edits_the_build_equals_a_full_build_from_nothing(site, site_posts, tmp_path):
+    """Posts whose addresses are percent-encoded (accents, "#", "?", spaces) too:
+    their pages and tags' pages are written again when they change."""
+    app, out, _ = site
+    for name in ("café-crème.md", "c#-and-f# notes?.md", "python-3.12-notes.md"):
+        path = site_posts / name
+        path.write_text(path.read_text() + "\nA line added later.\n", encoding="utf-8")
+    path = site_posts / "c#-and-f# notes?.md"
+    path.write_text(path.read_text().replace("tags: c#, .net", "tags: c#, .net, écriture"))
+    report = build(app, out, jobs=1)
+    assert {"blog/café-crème.html", "blog/c#-and-f# notes?.html",
+            "blog/tag/écriture.html"} <= report.new_files
+    fresh = tmp_path / "fresh" / "build"
+    build(app, fresh, jobs=1)
+    files = set(urls_of(out))
+    assert files == set(urls_of(fresh)) and len(files) > 100
+    assert [name for name in sorted(files)
+            if (out / name).read_bytes() != (fresh / name).read_bytes()] == []
+    assert "A line added later." in (out / "blog/café-crème.html").read_text()
+
+
 def test_deleted_post_and_its_tag_disappear(site, site_posts):
     app, out, _ = site
     assert (out / "blog/tag/écriture.html").exists()

@@ -13,7 +13,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import current_app, url_for
 from werkzeug.exceptions import HTTPException
@@ -151,8 +151,9 @@ def _versions(posts):
 
 
 def _endpoint(url, match):
+    """The endpoint and arguments of ``url`` (percent-encoded, as the sitemap has it)."""
     try:
-        return match(urlsplit(url).path, method="GET")
+        return match(unquote(urlsplit(url).path), method="GET")
     except (HTTPException, RequestRedirect):
         return None, {}
 

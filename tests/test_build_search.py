@@ -17,7 +17,7 @@ from flask import url_for
 
 from conftest import SITE_URL
 from test_build import manifest, site, site_posts, site_static  # noqa: F401 (fixtures)
-from website.build import headers, search
+from website.build import headers, search, search_parts
 from website.build.builder import BuildError, build
 from website.build.preview import make_server
 from website.web.public import public_posts
@@ -28,9 +28,10 @@ BUNDLE_FILES = {"pagefind.js", "pagefind-ui.js", "pagefind-ui.css", "pagefind-wo
 
 
 def fragments(out):
-    """Every page in the index: Pagefind's fragment files, decoded (gzip, a tag, JSON)."""
+    """Every page in the index (all its parts): Pagefind's fragment files, decoded
+    (gzip, a tag, JSON)."""
     found = []
-    for path in sorted((out / "pagefind" / "fragment").iterdir()):
+    for path in sorted((out / "pagefind").rglob("fragment/*")):
         data = gzip.decompress(path.read_bytes())
         assert data.startswith(b"pagefind_dcd"), path
         found.append(json.loads(data[len(b"pagefind_dcd"):]))
@@ -211,6 +212,136 @@ def test_no_posts_no_index_and_the_page_says_so(make_app, tmp_path):
     assert not (out / "pagefind").exists()
     page = (out / "search.html").read_text()
     assert "There are no posts to search yet." in page and "pagefind" not in page
+
+
+# --- an index in parts ---------------------------------------------------------
+
+POSTS_PER_PART = 5      # for the test posts: the index of a blog with hundreds
+
+
+@pytest.fixture
+def parted(make_app, site_posts, site_static, tmp_path, monkeypatch):
+    """The test site built with an index in parts, as a blog with many posts has."""
+    monkeypatch.setattr(search_parts, "POSTS_PER_PART", POSTS_PER_PART)
+    app = make_app(site_posts)
+    app.static_folder = str(site_static)
+    out = tmp_path / "out" / "build"
+    report = build(app, out, jobs=2)
+    assert not report.page_errors and report.search.ran
+    return app, out, report
+
+
+def part_folders(out):
+    """``{folder: [urls of its posts]}`` of each part of the built index."""
+    found = {}
+    for entry in sorted((out / "pagefind").rglob("pagefind-entry.json")):
+        found[entry.parent.relative_to(out).as_posix()] = sorted(
+            page["meta"]["url"] for page in fragments_in(entry.parent))
+    return found
+
+
+def fragments_in(folder):
+    return [json.loads(gzip.decompress(path.read_bytes())[len(b"pagefind_dcd"):])
+            for path in (folder / "fragment").iterdir()]
+
+
+def test_parts_follow_from_the_slug_and_an_added_post_changes_one():
+    slugs = [f"post-{n}" for n in range(450)]
+    assert search_parts.part_count(1) == search_parts.part_count(200) == 1
+    assert search_parts.part_count(450) == 3 and search_parts.part_count(10**6) == 8
+    before = search_parts.split(slugs)
+    assert len(before) == 3 and sorted(s for part in before.values() for s in part) == \
+        sorted(slugs)
+    assert all(120 < len(part) < 180 for part in before.values())     # about even
+    after = search_parts.split(slugs + ["one-more"])
+    assert [name for name in before if before[name] != after[name]] == [
+        name for name in after if "one-more" in after[name]]
+    assert list(before) == ["pagefind", "pagefind/part-2", "pagefind/part-3"]
+    assert search_parts.merged_urls(slugs) == ["/pagefind/part-2/", "/pagefind/part-3/"]
+
+
+def test_an_index_in_parts_holds_every_public_post_once(parted):
+    app, out, report = parted
+    expected = public_urls(app)
+    parts = part_folders(out)
+    assert len(parts) == report.search.parts == report.search.made == \
+        search_parts.part_count(len(expected)) > 2
+    assert sorted(url for urls in parts.values() for url in urls) == sorted(expected)
+    assert all(urls for urls in parts.values())
+    # The bundle has Pagefind's code; the other parts their index alone.
+    assert BUNDLE_FILES <= {path.name for path in (out / "pagefind").iterdir()}
+    for name in parts:
+        if name != "pagefind":
+            files = {path.name for path in (out / name).iterdir()}
+            assert files == {"pagefind-entry.json", "fragment", "index",
+                             next(f for f in files if f.endswith(".pf_meta"))}, name
+    # The search page merges the other parts, and every index file is in the manifest.
+    page = (out / "search.html").read_text()
+    merged = re.search(r'data-merge-index="([^"]+)"', page).group(1).split()
+    assert merged == [f"/{name}/" for name in parts if name != "pagefind"]
+    on_disk = {path.relative_to(out).as_posix() for path in (out / "pagefind").rglob("*")
+               if path.is_file()}
+    assert on_disk == {name for name in manifest(out) if name.startswith("pagefind/")}
+    assert f"{len(expected)} posts, {len(parts)} of {len(parts)} parts" in report.summary()
+
+
+def test_an_edit_makes_its_part_again_and_the_others_keep_their_files(parted, site_posts):
+    app, out, _ = parted
+    before = mtimes(out)
+    slug = "python-3.12-notes"
+    path = site_posts / f"{slug}.md"
+    path.write_text(path.read_text().replace("A dotted slug.", "A dotted slug, edited."))
+    report = build(app, out, jobs=2)
+    assert not report.page_errors and report.search.ran and report.search.made == 1
+    assert f"1 of {report.search.parts} parts made again" in report.summary()
+    edited = next(name for name, urls in part_folders(out).items() if urls_have(urls, slug))
+    after = mtimes(out)
+    changed = {name for name in after if before.get(name) != after[name]}
+    assert changed and all(search_parts.part_of_file(name, part_folders(out)) == edited
+                           for name in changed)
+    assert any("edited" in page["content"] for page in fragments_in(out / edited))
+    assert set(before) - set(after) <= {name for name in before if name.startswith(edited)}
+    # Nothing changed since: nothing runs, nothing is written.
+    again = build(app, out, jobs=2)
+    assert not again.search.ran and again.written == 0 and mtimes(out) == after
+
+
+def test_a_part_pagefind_fails_on_keeps_its_last_index_and_the_others_are_made(
+        parted, site_posts, monkeypatch, tmp_path):
+    app, out, _ = parted
+    before = part_folders(out)
+    slug = "python-3.12-notes"
+    failing = next(name for name, urls in before.items() if urls_have(urls, slug))
+    # A post of another part, edited too.
+    other = next(name for name in before if name != failing)
+    other_slug = public_urls(app)[before[other][0]].slug
+    real = search.pagefind()
+    fake = tmp_path / "pagefind"      # fails on the part holding ``slug`` alone
+    fake.write_text(f"#!/bin/sh\nif [ -e \"$2/blog/{slug}.html\" ]; then\n"
+                    "  echo 'Error: the disk is on fire' >&2; exit 3\nfi\n"
+                    f"exec '{real[0]}' \"$@\"\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    for post in (public_urls(app)[before[failing][0]], public_urls(app)[before[other][0]]):
+        post.path.write_text(post.path.read_text() + "\n\nAn added line.\n")
+    edited = site_posts / f"{slug}.md"
+    edited.write_text(edited.read_text() + "\n\nAn added line.\n")
+    with monkeypatch.context() as patch:
+        patch.setattr(search, "pagefind", lambda: (str(fake), real[1]))
+        report = build(app, out, jobs=2)
+    assert [e for e in report.page_errors if "disk is on fire" in e]
+    assert part_folders(out) == before      # every part still there, with its posts
+
+    def text(part):
+        return " ".join(page["content"] for page in fragments_in(out / part))
+    assert "An added line" not in text(failing)     # its last index, kept
+    assert "An added line" in text(other), other_slug
+    report = build(app, out, jobs=2)      # made again once Pagefind works
+    assert not report.page_errors and report.search.made == 1
+    assert "An added line" in text(failing) and part_folders(out) == before
+
+
+def urls_have(urls, slug):
+    return any(url.endswith("/" + slug) for url in urls)
 
 
 # --- without Pagefind, or when it fails ------------------------------------

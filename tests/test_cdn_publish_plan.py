@@ -148,14 +148,18 @@ def test_a_first_publish_orders_assets_first_and_the_home_page_last(tmp_path):
     assert summary.startswith("6 new, 0 changed")
 
 
-def test_the_search_index_entry_goes_after_the_files_it_names(tmp_path):
+def test_the_search_index_entries_go_after_the_files_they_name(tmp_path):
+    """In each part of the index (a blog with many posts has several)."""
     site = {"pagefind/pagefind-entry.json": "{}", "pagefind/pagefind.en_1.pf_meta": "m",
             "pagefind/fragment/en_2.pf_fragment": "f", "pagefind/pagefind.js": "js",
+            "pagefind/part-2/pagefind-entry.json": "{}",
+            "pagefind/part-2/pagefind.en_3.pf_meta": "m",
+            "pagefind/part-2/fragment/en_4.pf_fragment": "f",
             "search.html": "<p>", "index.html": "<p>"}
     steps, _ = publish_plan.plan(write(tmp_path, site), "null", max_paths=200)
     uploaded = [key for step in steps if step[0] == "upload" for key in step[3:]]
-    entry = uploaded.index("pagefind/pagefind-entry.json")
-    assert entry == 3 and uploaded[4:] == ["search.html", "index.html"]
+    entries = sorted(uploaded.index(key) for key in site if key.endswith("entry.json"))
+    assert entries == [5, 6] and uploaded[7:] == ["search.html", "index.html"]
 
 
 def test_more_paths_than_allowed_become_one_wildcard(tmp_path):

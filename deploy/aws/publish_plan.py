@@ -44,8 +44,10 @@ TYPES = {
     ".woff": "font/woff", ".woff2": "font/woff2", ".pdf": "application/pdf",
 }
 FEED_TYPE = "application/atom+xml"
-# The static search's index (Pagefind): the file that names all its others.
-SEARCH_INDEX_ENTRY = "pagefind/pagefind-entry.json"
+# The static search's index (Pagefind), in one part or several (pagefind/part-N/):
+# in each, the file that names all its others.
+SEARCH_INDEX = "pagefind/"
+SEARCH_INDEX_ENTRY = "pagefind-entry.json"
 # The AWS CLI's defaults: files from 8 MiB up go in 8 MiB parts.
 MULTIPART_THRESHOLD = MULTIPART_CHUNK = 8 * 1024 * 1024
 # Kept as they are in invalidation paths, as browsers send them: letters,
@@ -132,11 +134,12 @@ def cache_control(key, versioned):
 def upload_rank(key, versioned):
     """Assets before the pages that link to them; pages last, the home page at the very end.
 
-    The search index's entry file names its other files: it goes after them.
+    Each part of the search index has an entry file that names its other
+    files: it goes after them.
     """
     if key in versioned or key.startswith("static/"):
         return 0
-    if key == SEARCH_INDEX_ENTRY:
+    if key.startswith(SEARCH_INDEX) and key.endswith("/" + SEARCH_INDEX_ENTRY):
         return 2
     if not key.endswith(".html"):
         return 1

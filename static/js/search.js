@@ -35,6 +35,10 @@
     return result;
   }
 
+  // The other parts of the index (a blog with many posts has several), merged
+  // into the one at /pagefind/.
+  var parts = (mount.getAttribute("data-merge-index") || "").split(" ").filter(Boolean);
+
   if (form) {
     form.hidden = true;   // Pagefind's own box searches as you type
   }
@@ -45,6 +49,7 @@
     autofocus: !query,
     processTerm: rememberTerm,
     processResult: localLink,
+    mergeIndex: parts.map(function (path) { return { bundlePath: path }; }),
     translations: { placeholder: mount.getAttribute("data-placeholder") || "Search" }
   });
   if (query) {

@@ -1,6 +1,7 @@
 """Search on the static build, in Chromium: the built site (sample posts) served by the
 project's preview server, with the site's strict CSP and the search exception only,
 as a static host sends them. The header's box leads to Pagefind's results."""
+import re
 import shutil
 import threading
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ from browser.site_server import SAMPLE_POSTS
 from browser.test_browser_pages import Watch, open_page
 from browser.test_lighthouse import CATEGORIES, MINIMUM, run_lighthouse, shortfalls
 from website import create_app
-from website.build import headers
+from website.build import headers, search_parts
 from website.build.builder import build
 from website.build.preview import make_server
 
@@ -57,6 +58,26 @@ def preview(folder):
 def static_url(built_site):
     with preview(built_site) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def parted_url(tmp_path_factory):
+    """The sample posts built with an index in parts (one post each), as a blog with
+    hundreds of posts has, served by the preview."""
+    root = tmp_path_factory.mktemp("static-search-parts")
+    shutil.copytree(SAMPLE_POSTS, root / "posts")
+    app = create_app({"POSTS_DIR": str(root / "posts"), "SITE_URL": SITE_URL})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search_parts, "POSTS_PER_PART", 1)
+        report = build(app, root / "build", jobs=2)
+    assert not report.page_errors and report.search.parts >= 3
+    # The posts' titles, from their built pages (those Pagefind indexes).
+    pages = [path.read_text() for path in sorted((root / "build" / "blog").glob("*.html"))]
+    titles = [re.search(r"<h1[^>]*>(.*?)</h1>", html, re.S).group(1).strip()
+              for html in pages if "data-pagefind-body" in html]
+    assert len(titles) == report.search.posts
+    with preview(root / "build") as url:
+        yield url, report.search.parts, titles
 
 
 def open_watched(new_page, base, path, **options):
@@ -110,6 +131,29 @@ def test_typing_again_searches_as_you_type_and_keeps_the_address(new_page, stati
     page.reload()
     assert "Why this blog is a folder of plain files" in results(page).all_inner_texts()
     assert watch.errors == [] and page.evaluate("window.cspViolations") == []
+
+
+def test_an_index_in_parts_finds_the_posts_of_every_part(new_page, parted_url):
+    """Each post is in a part of its own: Pagefind merges them all, loading its
+    code and WebAssembly once."""
+    base, parts, titles = parted_url
+    page = new_page()
+    page.add_init_script(WATCH_CSP)
+    watch = Watch(page, base)
+    loaded = []      # the worker's requests too (the Performance API misses those)
+    page.on("request", lambda request: loaded.append(request.url.split("?")[0]))
+    page.goto(base + "/search?q=apache", wait_until="load")
+    assert APACHE_POST in results(page).all_inner_texts()
+    box = page.locator(".pagefind-ui__search-input")
+    for title in titles:
+        box.fill(title)
+        expect(page.get_by_role("link", name=title)).to_be_visible(timeout=15000)
+    entries = {url for url in loaded if url.endswith("/pagefind-entry.json")}
+    assert len(entries) == parts
+    for name in ("pagefind.js", "wasm.en.pagefind", "pagefind-ui.js"):
+        assert len([url for url in loaded if url.endswith("/" + name)]) == 1, name
+    assert watch.errors == [] and watch.failed == [] and watch.foreign == []
+    assert page.evaluate("window.cspViolations") == []
 
 
 def test_without_javascript_the_page_says_why_and_links_to_the_posts(new_page, static_url):

@@ -168,7 +168,7 @@ def _build(app, output, jobs, strict, full, progress):
         # same bytes as last time (with --full too: they were all rendered).
         # Pagefind runs while the listings are rendered.
         indexing.append(search.start_index(folder, pages, previous, last, report,
-                                           output.cache / "pagefind-work"))
+                                           output.cache / "pagefind-work", jobs))
     try:
         _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, progress,
               index_posts)

@@ -26,7 +26,7 @@ from ..web.public import public_posts, site_url
 from ..web.related import related_posts
 from ..web.series import series_posts
 from ..web.sitemap import public_pages
-from . import layout, search
+from . import layout, search, search_parts
 
 PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -134,7 +134,9 @@ def site_pages(site):
     add(url_for("sitemap.robots"), (), html=False)
     add(code_css_url(), (), html=False)
     add("/" + layout.NOT_FOUND_FILE, (), status=404)
-    add(search.SEARCH_URL, ("pagefind", search.available(), bool(posts)), static_search=True)
+    add(search.SEARCH_URL, ("pagefind", search.available(), bool(posts),
+                            search_parts.merged_urls(post.slug for post in posts)),
+        static_search=True)
     for relative, stamp in static_files(current_app.static_folder):
         if relative not in DEV_ONLY_STATIC:
             add(url_for("static", filename=relative), stamp, html=False)

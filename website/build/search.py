@@ -4,11 +4,12 @@ The app's ``/search`` asks SQLite on the server; a static host has no
 server, so the build writes ``search.html`` (``templates/search_static.html``)
 and runs Pagefind (the ``pagefind`` package's bundled binary) over the
 posts' pages, which makes the index the page's script searches in the
-reader's browser, under ``pagefind/``.
+reader's browser, under ``pagefind/``. A blog with many posts gets its
+index in parts (:mod:`.search_parts`), which the page merges.
 
-Pagefind runs only when a post's page changed (or the index is missing, or
-was made by another Pagefind); otherwise the last build's index is carried
-over. Its files go through the same compare-then-write as the pages: a file
+Pagefind runs on a part only when one of its posts' pages changed (or its
+index is missing, or was made by another Pagefind); otherwise the last
+build's files of that part are carried over. Its files go through the same compare-then-write as the pages: a file
 with the same bytes as the last build's is hard-linked from it, so it keeps
 its mtime.
 """
@@ -18,7 +19,9 @@ import shutil
 import stat
 import subprocess
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -27,10 +30,10 @@ from flask import render_template
 
 from ..content import search_query
 from ..web.public import public_posts
-from . import workers
+from . import search_parts, workers
 
 SEARCH_URL = "/search"
-BUNDLE = "pagefind"              # the index's folder in the output: /pagefind/...
+BUNDLE = search_parts.BUNDLE     # the index's folder in the output: /pagefind/...
 MADE_BY = "pagefind"             # marks the index's files in the build's manifest
 PAGEFIND_PIN = "pagefind[bin]==1.5.2"
 # Pagefind's settings (command-line flags; part of what decides a rerun). Heading
@@ -38,7 +41,7 @@ PAGEFIND_PIN = "pagefind[bin]==1.5.2"
 PAGEFIND_FLAGS = ("--quiet", "--exclude-selectors", ".permalink")
 # A post's page: the article is indexed (data-pagefind-body in post.html).
 POST_GLOB = "**/*.html"
-# Where Pagefind's output goes when there is room (see _index_folder).
+# Where Pagefind's output goes when there is room (see _memory_folder).
 MEMORY_FOLDER = "/dev/shm"
 MEMORY_MARGIN = 16 * 2**20
 SCRATCH = "website-pagefind-"    # + the build's process id
@@ -55,12 +58,17 @@ class IndexRun:
     posts: int = 0
     ran: bool = False
     seconds: float = 0.0
+    parts: int = 1               # parts of the index
+    made: int = 0                # parts Pagefind made again
 
     def summary(self):
         if not self.posts:
             return "no posts to index for search"
         if not self.ran:
             return f"search index unchanged, {self.posts} posts"
+        if self.parts > 1:
+            return (f"search index: {self.posts} posts, {self.made} of {self.parts} parts "
+                    f"made again in {self.seconds:.2f} s")
         return f"search index: {self.posts} posts in {self.seconds:.2f} s"
 
 
@@ -97,18 +105,22 @@ def missing_message():
 def render_page(app):
     """The static ``/search`` page's bytes (rendered as the app renders ``/search``)."""
     with app.test_request_context(SEARCH_URL):
+        posts = public_posts()
         html = render_template("search_static.html", query=search_query.parse(""),
                                results=None, hits=[], message="", noindex=True,
-                               pagefind=available(), any_posts=bool(public_posts()))
+                               pagefind=available(), any_posts=bool(posts),
+                               merged_indexes=search_parts.merged_urls(
+                                   post.slug for post in posts))
     return html.encode("utf-8")
 
 
-def index_key(post_shas):
-    """What the index depends on: Pagefind's version and flags, each post page's bytes.
+def index_key(part, post_shas):
+    """What a part of the index depends on: Pagefind's version and flags, the part's
+    folder, and the bytes of each of its posts' pages.
 
-    :param post_shas: ``[(file, sha256 of its bytes)]`` of the posts' pages.
+    :param post_shas: ``[(file, sha256 of its bytes)]`` of the part's posts' pages.
     """
-    digest = hashlib.sha256(f"{pagefind()[1]}\n{PAGEFIND_FLAGS}\n".encode())
+    digest = hashlib.sha256(f"{pagefind()[1]}\n{PAGEFIND_FLAGS}\n{part}\n".encode())
     for name, sha in sorted(post_shas):
         digest.update(f"{name}\0{sha}\n".encode())
     return digest.hexdigest()
@@ -119,6 +131,26 @@ def index_entries(manifest):
     return {name: entry for name, entry in manifest.items() if entry.get("made_by") == MADE_BY}
 
 
+def _part_entries(entries, part, folders):
+    """The entries of ``entries`` in the part at ``part`` (one of ``folders``)."""
+    return {name: entry for name, entry in entries.items()
+            if search_parts.part_of_file(name, folders) == part}
+
+
+def _parts(pages, shas):
+    """``{folder: (key, [post pages])}`` of each part of the index.
+
+    :param shas: ``{file: sha256}`` of the posts' pages.
+    """
+    posts = {page.post: page for page in pages if page.post}
+    parts = {}
+    for part, slugs in search_parts.split(posts).items():
+        members = [posts[slug] for slug in slugs]
+        parts[part] = (index_key(part, [(page.file, shas.get(page.file)) for page in members]),
+                       members)
+    return parts
+
+
 def kept_files(pages, manifest):
     """The last build's index files, if that index is still the right one; else an empty set.
 
@@ -127,119 +159,172 @@ def kept_files(pages, manifest):
     if not available():
         return set()
     entries = index_entries(manifest)
-    shas = [(page.file, manifest.get(page.file, {}).get("sha")) for page in pages if page.post]
-    key = index_key(shas)
-    if entries and all(entry.get("fingerprint") == key for entry in entries.values()):
-        return set(entries)
-    return set()
+    shas = {page.file: manifest.get(page.file, {}).get("sha") for page in pages if page.post}
+    parts = _parts(pages, shas)
+    for part, (key, _members) in parts.items():
+        mine = _part_entries(entries, part, parts)
+        if not mine or any(entry.get("fingerprint") != key for entry in mine.values()):
+            return set()
+    if any(search_parts.part_of_file(name, parts) is None for name in entries):
+        return set()
+    return set(entries)
 
 
-def start_index(folder, pages, previous, manifest, report, work):
-    """Put the index of the posts' pages in ``folder``: carried over, or made by
-    Pagefind, which runs while the caller goes on (the build renders the
+def start_index(folder, pages, previous, manifest, report, work, jobs=2):
+    """Put the index of the posts' pages in ``folder``: each part carried over, or made
+    by Pagefind, which runs while the caller goes on (the build renders the
     listings meanwhile); call ``finish()`` on the result for the
     :class:`IndexRun` (None without Pagefind).
 
     :param folder: the new build folder; only the posts' pages must be in it
         (and in ``report.files``) yet.
     :param work: a scratch folder of this output (emptied and removed at the end).
+    :param jobs: Pagefind runs at once, at most.
     """
     if not available():
         return _Indexing(None)
     posts = [page for page in pages if page.post and page.file in report.files]
     if not posts:
         return _Indexing(IndexRun())    # nothing to index (Pagefind refuses an empty site)
-    key = index_key([(page.file, report.files[page.file]["sha"]) for page in posts])
-    run = IndexRun(posts=len(posts))
+    shas = {page.file: report.files[page.file]["sha"] for page in posts}
+    parts = _parts(posts, shas)
+    run = IndexRun(posts=len(posts), parts=len(parts))
     old = index_entries(manifest)
-    if all(e.get("fingerprint") == key for e in old.values()) and _carry_all(
-            previous, folder, old, report):
-        return _Indexing(run)
-    indexing = _Indexing(run, folder, previous, manifest, report, work, key, old)
-    try:
-        indexing.process, indexing.index = _start_pagefind(folder, posts, work)
-    except SearchIndexError as exc:
-        indexing.failed(exc)
+    indexing = _Indexing(run, folder, previous, report, work)
+    for part, (key, members) in parts.items():
+        mine = _part_entries(old, part, parts)
+        if not (all(e.get("fingerprint") == key for e in mine.values())
+                and _carry_all(previous, folder, mine, report)):
+            indexing.todo.append(_Part(part, key, members, mine, manifest))
+    shutil.rmtree(work, ignore_errors=True)
+    run.made = len(indexing.todo)
+    if indexing.todo:
+        indexing.start(jobs)
     return indexing
 
 
 @dataclass
-class _Indexing:
-    """A search index under way (``process``), or already settled."""
+class _Part:
+    """One part of the index that Pagefind makes again."""
 
-    run: IndexRun = None
-    folder: object = None
-    previous: object = None
-    manifest: dict = None
-    report: object = None
-    work: object = None
-    key: str = ""
-    old: dict = None
+    folder: str                  # where its files go in the output ("pagefind/...")
+    key: str
+    posts: list                  # its posts' pages
+    old: dict                    # the last build's manifest entries of its files
+    manifest: dict               # the last build's whole manifest
     process: object = None
-    index: object = None         # the folder Pagefind writes into (maybe outside ``work``)
-    started: float = 0.0
+    index: object = None         # the folder Pagefind writes into
+    error: object = None         # a SearchIndexError
 
-    def __post_init__(self):
+
+class _Indexing:
+    """The parts of an index under way (Pagefind runs in threads of its own)."""
+
+    def __init__(self, run, folder=None, previous=None, report=None, work=None):
+        self.run, self.folder, self.previous = run, folder, previous
+        self.report, self.work = report, work
+        self.todo = []
         self.started = time.perf_counter()
+        self._pool = None
+        self._futures = []
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._memory = None          # this build's scratch folder in memory, if any
+
+    def start(self, jobs):
+        """Start Pagefind on each part to make, ``jobs`` at a time."""
+        self._memory = _memory_folder(self.folder, [p for part in self.todo for p in part.posts])
+        self._pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(self.todo))),
+                                        thread_name_prefix="pagefind")
+        for number, part in enumerate(self.todo):
+            self._futures.append(self._pool.submit(self._make, part, number))
+
+    def _make(self, part, number):
+        try:
+            site = self.work / f"site-{number}"
+            part.index = (self._memory or self.work) / f"index-{number}"
+            _link_posts(self.folder, part.posts, site)
+            with self._lock:
+                if self._cancelled:
+                    return
+                part.process = _start_pagefind(site, part.index)
+            _wait_for_pagefind(part.process, part.index)
+        except SearchIndexError as exc:
+            part.error = exc
 
     def finish(self):
         """Wait for Pagefind and place its files; the :class:`IndexRun`."""
-        if self.process is None:
+        if not self.todo:
             return self.run
         try:
-            made = _wait_for_pagefind(self.process, self.index)
-            for relative in _relative_files(made):
-                _place(made / relative, f"{BUNDLE}/{relative}", self.key, self.folder,
-                       self.previous, self.manifest, self.report)
-        except SearchIndexError as exc:
-            self.failed(exc)
-            return self.run
+            for future in self._futures:
+                future.result()
+            for part in self.todo:
+                if part.error is None:
+                    self._place_part(part)
+            for part in self.todo:
+                if part.error is not None:
+                    self.failed(part)
         finally:
-            self.process = None
+            self._pool.shutdown()
             self._clean()
-        self.run.ran, self.run.seconds = True, time.perf_counter() - self.started
+        self.run.ran = True
+        self.run.seconds = time.perf_counter() - self.started
         return self.run
 
-    def failed(self, exc):
-        self.report.page_errors.append(f"{SEARCH_URL}: the search index was not made: {exc}")
-        _keep_last_index(self.folder, self.previous, self.old, self.report)
-        self._clean()
+    def _place_part(self, part):
+        bundle = part.folder == search_parts.BUNDLE
+        for relative in _relative_files(part.index):
+            if search_parts.kept(relative, bundle):
+                _place(part.index / relative, f"{part.folder}/{relative}", part.key, self.folder,
+                       self.previous, part.manifest, self.report)
+
+    def failed(self, part):
+        self.report.page_errors.append(f"{SEARCH_URL}: the search index was not made: "
+                                       f"{part.error}")
+        _keep_last_index(self.folder, self.previous, part.old, self.report)
 
     def cancel(self):
         """Stop Pagefind, if running (the build failed)."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.communicate()
-            self.process = None
-            self._clean()
+        if self._pool is None:
+            return
+        with self._lock:
+            self._cancelled = True
+            running = [part.process for part in self.todo if part.process is not None]
+        for process in running:
+            if process.poll() is None:
+                process.kill()
+        self._pool.shutdown()
+        self._clean()
 
     def _clean(self):
-        for scratch in (self.work, self.index):
+        for scratch in (self.work, self._memory):
             if scratch is not None:
                 shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _start_pagefind(folder, posts, work):
-    """Pagefind started over the posts' pages alone (hard links, in the same layout)."""
-    shutil.rmtree(work, ignore_errors=True)
-    site, out = work / "site", _index_folder(work, posts, folder)
+def _link_posts(folder, posts, site):
+    """Hard links in ``site`` to ``posts``' pages in ``folder``, in the same layout."""
     for parent in {(site / page.file).parent for page in posts} | {site}:
         parent.mkdir(parents=True, exist_ok=True)
     for page in posts:
         workers.link_or_copy(folder / page.file, site / page.file)
+
+
+def _start_pagefind(site, out):
+    """Pagefind started over the pages in ``site``, writing into ``out``."""
     command = [pagefind()[0], "--site", str(site), "--output-path", str(out),
                "--glob", POST_GLOB, *PAGEFIND_FLAGS]
     try:
         # Its own folder as working directory: no pagefind.yml of the project is read.
-        return subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True), out
+        return subprocess.Popen(command, cwd=site, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
     except OSError as exc:
-        shutil.rmtree(out, ignore_errors=True)
         raise SearchIndexError(str(exc)) from None
 
 
-def _index_folder(work, posts, folder):
-    """Where Pagefind writes the index: a folder in memory (tmpfs) if there is room.
+def _memory_folder(folder, posts):
+    """A new folder in memory (tmpfs) for Pagefind to write into, if there is room; else None.
 
     Pagefind writes its files (one per post, and the index's parts) from
     many threads at once; on a disk file system they queue for the folder's
@@ -255,7 +340,7 @@ def _index_folder(work, posts, folder):
             return Path(tempfile.mkdtemp(prefix=f"{SCRATCH}{os.getpid()}-", dir=MEMORY_FOLDER))
     except OSError:
         pass
-    return work / "index"
+    return None
 
 
 def _remove_abandoned(memory):
@@ -337,11 +422,14 @@ def _carry_all(previous, folder, entries, report):
     """Link every file of the last build's index into ``folder``; False (and none) if one is gone."""
     if previous is None or not entries:
         return False
+    linked = []
     try:
         for name in entries:
             _carry(previous / name, folder / name)
+            linked.append(folder / name)
     except OSError:
-        shutil.rmtree(folder / BUNDLE, ignore_errors=True)
+        for path in linked:
+            path.unlink()
         return False
     report.files.update(entries)
     return True

@@ -13,6 +13,7 @@ import pytest
 
 from conftest import SAMPLE_POSTS, SITE_URL, TEST_POSTS
 from linkcheck import check_site
+from website.build import workers
 from website.build.builder import BuildError, build
 from website.build.layout import file_for, folder_indexes
 from website.build.output import Output
@@ -261,6 +262,22 @@ def test_nothing_changed_writes_nothing(site):
     report = build(app, out, jobs=1)
     assert (report.written, report.removed) == (0, 0)
     assert report.unchanged == report.pages
+    assert os.readlink(out) == target and _stamps(out) == before
+
+
+def test_a_change_that_changes_no_bytes_renders_the_pages_once(site, monkeypatch):
+    app, out, _ = site
+    before, target = _stamps(out), os.readlink(out)
+    app.config["A_SETTING_NO_PAGE_SHOWS"] = "new"     # part of every page's fingerprint
+    rendered = []
+    real = workers.produce
+    monkeypatch.setattr(workers, "produce",
+                        lambda job, page: rendered.append(page.url) or real(job, page))
+    report = build(app, out, jobs=1)
+    assert report.written == 0 and len(rendered) > 50
+    rendered.clear()
+    report = build(app, out, jobs=1)
+    assert report.written == 0 and rendered == []
     assert os.readlink(out) == target and _stamps(out) == before
 
 

@@ -182,7 +182,9 @@ def _build(app, output, jobs, strict, full, progress):
         report.removed = len(old_files - built)
         report.unchanged = len(built) - report.written
         if report.written == 0 and report.removed == 0 and previous is not None:
-            shutil.rmtree(folder)      # nothing changed: leave the live output alone
+            shutil.rmtree(folder)      # nothing changed: leave the live output alone,
+            # but record what its pages now depend on, so they aren't rendered again.
+            output.write_manifest(previous, report.files)
             report.folder = previous
             return report
         replaced = output.publish(folder)

@@ -281,6 +281,26 @@ def test_a_change_that_changes_no_bytes_renders_the_pages_once(site, monkeypatch
     assert os.readlink(out) == target and _stamps(out) == before
 
 
+def test_an_edited_template_is_what_the_next_build_uses(make_app, site_posts, tmp_path):
+    """Builds keep the templates Jinja compiles (beside the output); an edit is seen."""
+    templates = tmp_path / "templates"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "templates", templates)
+    out = tmp_path / "out" / "build"
+
+    def build_with_templates():
+        app = make_app(site_posts)          # a new app, as each `flask build` makes
+        app.template_folder = str(templates)
+        return build(app, out, jobs=1)
+    build_with_templates()
+    assert len(list((out.parent / ".build-cache" / "templates").iterdir())) > 5
+    base = templates / "base.html"
+    base.write_text(base.read_text().replace("</footer>", "<p>Edited footer.</p></footer>"))
+    report = build_with_templates()
+    assert "index.html" in report.new_files
+    assert "<p>Edited footer.</p>" in (out / "index.html").read_text()
+    assert "<p>Edited footer.</p>" in (out / "blog" / "python-3.12-notes.html").read_text()
+
+
 def test_one_edit_rewrites_only_what_shows_it(site, site_posts):
     app, out, _ = site
     before = _stamps(out)

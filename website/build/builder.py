@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask import g
+from jinja2 import FileSystemBytecodeCache
 
 from ..content import render_cache, rendering
 from ..web.images import prepare as prepare_images
@@ -75,7 +76,7 @@ def build(app, out, jobs=None, strict=False, full=False, progress=None):
     cache = render_cache.RenderCache(output.cache / "bodies.sqlite")
     render_cache.use(cache)
     try:
-        with production(app):
+        with production(app), compiled_templates(app, output.cache / "templates"):
             report = _build(app, output, jobs or cores(), strict, full, progress)
         cache.flush()
         _prune(cache, app)
@@ -93,6 +94,28 @@ def cores():
         return len(os.sched_getaffinity(0)) or 1
     except AttributeError:      # not Linux
         return os.cpu_count() or 1
+
+
+@contextmanager
+def compiled_templates(app, folder):
+    """Jinja keeps the templates it compiles in ``folder``, for the next build.
+
+    Each build is a new process, and compiling the templates is most of
+    what a build that renders a few pages does. Jinja checks each template's
+    source against what it kept.
+    """
+    env = app.jinja_env
+    saved = env.bytecode_cache
+    try:
+        folder.mkdir(exist_ok=True)
+        if os.access(folder, os.W_OK | os.X_OK):
+            env.bytecode_cache = FileSystemBytecodeCache(str(folder))
+    except OSError:
+        pass        # no cache: the templates are compiled, as without one
+    try:
+        yield
+    finally:
+        env.bytecode_cache = saved
 
 
 @contextmanager

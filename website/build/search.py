@@ -9,9 +9,9 @@ index in parts (:mod:`.search_parts`), which the page merges.
 
 Pagefind runs on a part only when one of its posts' pages changed (or its
 index is missing, or was made by another Pagefind); otherwise the last
-build's files of that part are carried over. Its files go through the same compare-then-write as the pages: a file
-with the same bytes as the last build's is hard-linked from it, so it keeps
-its mtime.
+build's files of that part are carried over. Its files go through the same
+compare-then-write as the pages: a file with the same bytes as the last
+build's is hard-linked from it, so it keeps its mtime.
 """
 import hashlib
 import os
@@ -131,10 +131,13 @@ def index_entries(manifest):
     return {name: entry for name, entry in manifest.items() if entry.get("made_by") == MADE_BY}
 
 
-def _part_entries(entries, part, folders):
-    """The entries of ``entries`` in the part at ``part`` (one of ``folders``)."""
-    return {name: entry for name, entry in entries.items()
-            if search_parts.part_of_file(name, folders) == part}
+def _by_part(entries, folders):
+    """``{folder: {file: entry}}``: ``entries`` by the part (one of ``folders``, or
+    None) their file is in."""
+    found = {}
+    for name, entry in entries.items():
+        found.setdefault(search_parts.part_of_file(name, folders), {})[name] = entry
+    return found
 
 
 def _parts(pages, shas):
@@ -161,11 +164,12 @@ def kept_files(pages, manifest):
     entries = index_entries(manifest)
     shas = {page.file: manifest.get(page.file, {}).get("sha") for page in pages if page.post}
     parts = _parts(pages, shas)
+    by_part = _by_part(entries, parts)
     for part, (key, _members) in parts.items():
-        mine = _part_entries(entries, part, parts)
+        mine = by_part.get(part)
         if not mine or any(entry.get("fingerprint") != key for entry in mine.values()):
             return set()
-    if any(search_parts.part_of_file(name, parts) is None for name in entries):
+    if None in by_part:         # files of a part there is no more
         return set()
     return set(entries)
 
@@ -189,10 +193,10 @@ def start_index(folder, pages, previous, manifest, report, work, jobs=2):
     shas = {page.file: report.files[page.file]["sha"] for page in posts}
     parts = _parts(posts, shas)
     run = IndexRun(posts=len(posts), parts=len(parts))
-    old = index_entries(manifest)
+    old = _by_part(index_entries(manifest), parts)
     indexing = _Indexing(run, folder, previous, report, work)
     for part, (key, members) in parts.items():
-        mine = _part_entries(old, part, parts)
+        mine = old.get(part, {})
         if not (all(e.get("fingerprint") == key for e in mine.values())
                 and _carry_all(previous, folder, mine, report)):
             indexing.todo.append(_Part(part, key, members, mine, manifest))
@@ -251,6 +255,8 @@ class _Indexing:
             _wait_for_pagefind(part.process, part.index)
         except SearchIndexError as exc:
             part.error = exc
+        except OSError as exc:      # linking its posts' pages
+            part.error = SearchIndexError(str(exc))
 
     def finish(self):
         """Wait for Pagefind and place its files; the :class:`IndexRun`."""

@@ -412,3 +412,32 @@ def test_a_failing_listener_does_not_stop_the_posts(folder, caplog):
         assert [p.slug for p in posts.all()] == ["one"]
     assert seen == [["one"]]
     assert any("index broke" in r.getMessage() or r.exc_info for r in caplog.records)
+
+
+EXIT_DURING_FIRST_BUILD = """
+import sys
+from website import create_app
+app = create_app({"POSTS_DIR": sys.argv[1]})
+assert app.test_client().get("/").status_code == 200     # starts the index's first build
+assert not app.extensions["search"]._built.is_set()
+"""
+
+
+def test_a_process_that_exits_while_the_index_is_built_exits_cleanly(tmp_path):
+    """A script, a command or a mod_wsgi daemon restarting may end during the
+    first build (a background thread): the index's database is not closed
+    under it (which crashed the process about one time in two)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    words = " ".join(f"word{n}" for n in range(400))
+    for n in range(3000):
+        (posts / f"p{n}.md").write_text(post(f"Post {n}", f"{words}\n\n{words}\n",
+                                             date=f"2020-01-{n % 28 + 1:02d}"))
+    root = Path(__file__).resolve().parent.parent
+    codes = [subprocess.run([sys.executable, "-c", EXIT_DURING_FIRST_BUILD, str(posts)],
+                            cwd=root, capture_output=True, text=True).returncode
+             for _ in range(6)]
+    assert codes == [0] * 6

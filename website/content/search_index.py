@@ -187,7 +187,9 @@ class SearchIndex:
         # so that it is closed when the index goes.
         deadline = self._deadline
         db.set_progress_handler(lambda: time.monotonic() > deadline[0], PROGRESS_STEPS)
-        weakref.finalize(self, db.close)
+        # Closed when the index goes, but not at exit: the first build's thread
+        # may still be writing then, and closing under it crashes the process.
+        weakref.finalize(self, db.close).atexit = False
         return db
 
     # --- keeping up with the posts ---------------------------------------

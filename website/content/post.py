@@ -29,7 +29,7 @@ class Post:
     """One Markdown file, read and checked. Build with :meth:`from_file`."""
 
     def __init__(self, path, meta, body, body_line=1, mtime_ns=0, digest=""):
-        self.path = Path(path)
+        self.path = path if isinstance(path, Path) else Path(path)
         # Changes whenever the file's name or bytes do (the static build's fingerprints).
         self.digest = digest
         self.meta = meta
@@ -48,7 +48,7 @@ class Post:
 
         :raise PostError: unreadable, not UTF-8, or a bad header or field.
         """
-        path = Path(path)
+        path = path if isinstance(path, Path) else Path(path)
         try:
             size = path.stat().st_size
             if size > MAX_FILE_BYTES:

@@ -56,7 +56,7 @@ def _related_anywhere(post, posts, tz, limit):
 # Posts with more tags than this are scored against every post sharing one.
 MAX_LEVEL_TAGS = 8
 # Up to this many posts sharing a pair of tags, they are simply all scored
-# (past a few dozen, walking the lists newest first is quicker: see below).
+# (past that, walking the lists newest first is quicker: see below).
 FEW = 16
 # Lists of posts having a set of tags are kept when made from a longer one.
 KEEP_FROM = 64

@@ -306,6 +306,26 @@ def test_an_edit_makes_its_part_again_and_the_others_keep_their_files(parted, si
     assert not again.search.ran and again.written == 0 and mtimes(out) == after
 
 
+def test_a_change_in_the_number_of_parts_leaves_no_stale_part(parted, monkeypatch):
+    """A blog passing (or going back under) a multiple of POSTS_PER_PART."""
+    app, out, _ = parted
+    expected = sorted(public_urls(app))
+
+    def index_on_disk():
+        return {path.relative_to(out).as_posix() for path in (out / "pagefind").rglob("*")
+                if path.is_file()}
+    for per_part, parts in ((100, 1), (POSTS_PER_PART, None)):
+        monkeypatch.setattr(search_parts, "POSTS_PER_PART", per_part)
+        report = build(app, out, jobs=2)
+        assert not report.page_errors and report.search.made == report.search.parts
+        found = part_folders(out)
+        assert len(found) == (parts or search_parts.part_count(len(expected)))
+        assert sorted(url for urls in found.values() for url in urls) == expected
+        assert index_on_disk() == {name for name in manifest(out) if name.startswith("pagefind/")}
+        page = (out / "search.html").read_text()
+        assert page.count("/pagefind/part-") == len(found) - 1
+
+
 def test_a_part_pagefind_fails_on_keeps_its_last_index_and_the_others_are_made(
         parted, site_posts, monkeypatch, tmp_path):
     app, out, _ = parted

@@ -143,14 +143,19 @@ def _by_part(entries, folders):
 def _parts(pages, shas):
     """``{folder: (key, [post pages])}`` of each part of the index.
 
+    The parts are those of every post, as the search page lists them; a
+    post's page missing from ``shas`` (it failed, with no earlier version to
+    keep) is left out of its part.
+
     :param shas: ``{file: sha256}`` of the posts' pages.
     """
     posts = {page.post: page for page in pages if page.post}
     parts = {}
     for part, slugs in search_parts.split(posts).items():
-        members = [posts[slug] for slug in slugs]
-        parts[part] = (index_key(part, [(page.file, shas.get(page.file)) for page in members]),
-                       members)
+        members = [posts[slug] for slug in slugs if shas.get(posts[slug].file)]
+        if members:
+            parts[part] = (index_key(part, [(page.file, shas[page.file]) for page in members]),
+                           members)
     return parts
 
 
@@ -191,7 +196,7 @@ def start_index(folder, pages, previous, manifest, report, work, jobs=2):
     if not posts:
         return _Indexing(IndexRun())    # nothing to index (Pagefind refuses an empty site)
     shas = {page.file: report.files[page.file]["sha"] for page in posts}
-    parts = _parts(posts, shas)
+    parts = _parts(pages, shas)
     run = IndexRun(posts=len(posts), parts=len(parts))
     old = _by_part(index_entries(manifest), parts)
     indexing = _Indexing(run, folder, previous, report, work)

@@ -33,7 +33,6 @@ from ..web.public import public_posts
 from . import search_parts, workers
 
 SEARCH_URL = "/search"
-BUNDLE = search_parts.BUNDLE     # the index's folder in the output: /pagefind/...
 MADE_BY = "pagefind"             # marks the index's files in the build's manifest
 PAGEFIND_PIN = "pagefind[bin]==1.5.2"
 # Pagefind's settings (command-line flags; part of what decides a rerun). Heading

@@ -28,10 +28,14 @@ BUNDLE_FILES = {"pagefind.js", "pagefind-ui.js", "pagefind-ui.css", "pagefind-wo
 
 
 def fragments(out):
-    """Every page in the index (all its parts): Pagefind's fragment files, decoded
-    (gzip, a tag, JSON)."""
+    """Every page in the index (all its parts): Pagefind's fragment files, decoded."""
+    return decoded(sorted((out / "pagefind").rglob("fragment/*")))
+
+
+def decoded(paths):
+    """Pagefind's fragment files at ``paths``, decoded (gzip, a tag, JSON)."""
     found = []
-    for path in sorted((out / "pagefind").rglob("fragment/*")):
+    for path in paths:
         data = gzip.decompress(path.read_bytes())
         assert data.startswith(b"pagefind_dcd"), path
         found.append(json.loads(data[len(b"pagefind_dcd"):]))
@@ -241,8 +245,8 @@ def part_folders(out):
 
 
 def fragments_in(folder):
-    return [json.loads(gzip.decompress(path.read_bytes())[len(b"pagefind_dcd"):])
-            for path in (folder / "fragment").iterdir()]
+    """The pages in the one part of the index at ``folder``."""
+    return decoded(sorted((folder / "fragment").iterdir()))
 
 
 def test_parts_follow_from_the_slug_and_an_added_post_changes_one():

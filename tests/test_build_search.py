@@ -244,6 +244,12 @@ def part_folders(out):
     return found
 
 
+def index_files(out):
+    """The files of the built index (every part), as the manifest names them."""
+    return {path.relative_to(out).as_posix() for path in (out / "pagefind").rglob("*")
+            if path.is_file()}
+
+
 def fragments_in(folder):
     """The pages in the one part of the index at ``folder``."""
     return decoded(sorted((folder / "fragment").iterdir()))
@@ -283,9 +289,7 @@ def test_an_index_in_parts_holds_every_public_post_once(parted):
     page = (out / "search.html").read_text()
     merged = re.search(r'data-merge-index="([^"]+)"', page).group(1).split()
     assert merged == [f"/{name}/" for name in parts if name != "pagefind"]
-    on_disk = {path.relative_to(out).as_posix() for path in (out / "pagefind").rglob("*")
-               if path.is_file()}
-    assert on_disk == {name for name in manifest(out) if name.startswith("pagefind/")}
+    assert index_files(out) == {name for name in manifest(out) if name.startswith("pagefind/")}
     assert f"{len(expected)} posts, {len(parts)} of {len(parts)} parts" in report.summary()
 
 
@@ -314,10 +318,6 @@ def test_a_change_in_the_number_of_parts_leaves_no_stale_part(parted, monkeypatc
     """A blog passing (or going back under) a multiple of POSTS_PER_PART."""
     app, out, _ = parted
     expected = sorted(public_urls(app))
-
-    def index_on_disk():
-        return {path.relative_to(out).as_posix() for path in (out / "pagefind").rglob("*")
-                if path.is_file()}
     for per_part, parts in ((100, 1), (POSTS_PER_PART, None)):
         monkeypatch.setattr(search_parts, "POSTS_PER_PART", per_part)
         report = build(app, out, jobs=2)
@@ -325,7 +325,7 @@ def test_a_change_in_the_number_of_parts_leaves_no_stale_part(parted, monkeypatc
         found = part_folders(out)
         assert len(found) == (parts or search_parts.part_count(len(expected)))
         assert sorted(url for urls in found.values() for url in urls) == expected
-        assert index_on_disk() == {name for name in manifest(out) if name.startswith("pagefind/")}
+        assert index_files(out) == {name for name in manifest(out) if name.startswith("pagefind/")}
         page = (out / "search.html").read_text()
         assert page.count("/pagefind/part-") == len(found) - 1
 
@@ -338,14 +338,14 @@ def test_a_part_pagefind_fails_on_keeps_its_last_index_and_the_others_are_made(
     failing = next(name for name, urls in before.items() if urls_have(urls, slug))
     # A post of another part, edited too.
     other = next(name for name in before if name != failing)
-    other_slug = public_urls(app)[before[other][0]].slug
+    posts = public_urls(app)
     real = search.pagefind()
     fake = tmp_path / "pagefind"      # fails on the part holding ``slug`` alone
     fake.write_text(f"#!/bin/sh\nif [ -e \"$2/blog/{slug}.html\" ]; then\n"
                     "  echo 'Error: the disk is on fire' >&2; exit 3\nfi\n"
                     f"exec '{real[0]}' \"$@\"\n")
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
-    for post in (public_urls(app)[before[failing][0]], public_urls(app)[before[other][0]]):
+    for post in (posts[before[failing][0]], posts[before[other][0]]):
         post.path.write_text(post.path.read_text() + "\n\nAn added line.\n")
     edited = site_posts / f"{slug}.md"
     edited.write_text(edited.read_text() + "\n\nAn added line.\n")
@@ -358,7 +358,7 @@ def test_a_part_pagefind_fails_on_keeps_its_last_index_and_the_others_are_made(
     def text(part):
         return " ".join(page["content"] for page in fragments_in(out / part))
     assert "An added line" not in text(failing)     # its last index, kept
-    assert "An added line" in text(other), other_slug
+    assert "An added line" in text(other), posts[before[other][0]].slug
     report = build(app, out, jobs=2)      # made again once Pagefind works
     assert not report.page_errors and report.search.made == 1
     assert "An added line" in text(failing) and part_folders(out) == before

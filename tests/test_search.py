@@ -4,8 +4,11 @@ import html
 import logging
 import os
 import re
+import subprocess
+import sys
 import threading
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -427,9 +430,6 @@ def test_a_process_that_exits_while_the_index_is_built_exits_cleanly(tmp_path):
     """A script, a command or a mod_wsgi daemon restarting may end during the
     first build (a background thread): the index's database is not closed
     under it (which crashed the process about one time in two)."""
-    import subprocess
-    import sys
-    from pathlib import Path
     posts = tmp_path / "posts"
     posts.mkdir()
     words = " ".join(f"word{n}" for n in range(400))

@@ -223,6 +223,7 @@ class _Part:
     process: object = None
     index: object = None         # the folder Pagefind writes into
     error: object = None         # a SearchIndexError
+    placed: list = None          # [(file, manifest entry, written)] once in the build folder
 
 
 class _Indexing:
@@ -257,9 +258,12 @@ class _Indexing:
                     return
                 part.process = _start_pagefind(site, part.index)
             _wait_for_pagefind(part.process, part.index)
+            # Placed here, while the build goes on with the listings: copying
+            # a part's files into the build folder is mostly file creation.
+            part.placed = self._place_part(part)
         except SearchIndexError as exc:
             part.error = exc
-        except OSError as exc:      # linking its posts' pages
+        except OSError as exc:      # linking its posts' pages, or placing its files
             part.error = SearchIndexError(str(exc))
 
     def finish(self):
@@ -271,7 +275,7 @@ class _Indexing:
                 future.result()
             for part in self.todo:
                 if part.error is None:
-                    self._place_part(part)
+                    self._record(part)
             for part in self.todo:
                 if part.error is not None:
                     self.failed(part)
@@ -283,11 +287,27 @@ class _Indexing:
         return self.run
 
     def _place_part(self, part):
+        """Put ``part``'s files in the build folder (in its thread); what was placed."""
         bundle = part.folder == search_parts.BUNDLE
-        for relative in _relative_files(part.index):
-            if search_parts.kept(relative, bundle):
-                _place(part.index / relative, f"{part.folder}/{relative}", part.key, self.folder,
-                       self.previous, part.manifest, self.report)
+        placed = []
+        try:
+            for relative in _relative_files(part.index):
+                if search_parts.kept(relative, bundle):
+                    placed.append(_place(part.index / relative, f"{part.folder}/{relative}",
+                                         part.key, self.folder, self.previous, part.manifest))
+        except OSError:
+            for name, _entry, _written in placed:     # none of a part, rather than half
+                (self.folder / name).unlink(missing_ok=True)
+            raise
+        return placed
+
+    def _record(self, part):
+        """Enter ``part``'s placed files in the report (in the build's own thread)."""
+        for name, entry, written in part.placed:
+            self.report.files[name] = entry
+            if written:
+                self.report.written += 1
+                self.report.new_files.add(name)
 
     def failed(self, part):
         self.report.page_errors.append(f"{SEARCH_URL}: the search index was not made: "
@@ -398,19 +418,22 @@ def _relative_files(root):
     return sorted(found)
 
 
-def _place(source, name, key, folder, previous, manifest, report):
-    """Write one index file into ``folder``, or link the last build's if the bytes are the same."""
+def _place(source, name, key, folder, previous, manifest):
+    """Write one index file into ``folder``, or link the last build's if the bytes are the same.
+
+    :return: ``(name, its manifest entry, True if written)``.
+    """
     data = source.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     target = folder / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    if previous is not None and _same_as_before(previous / name, manifest.get(name), sha, data):
-        workers.link_or_copy(previous / name, target)
-    else:
+    written = not (previous is not None
+                   and _same_as_before(previous / name, manifest.get(name), sha, data))
+    if written:
         target.write_bytes(data)
-        report.written += 1
-        report.new_files.add(name)
-    report.files[name] = {"url": "/" + name, "fingerprint": key, "sha": sha, "made_by": MADE_BY}
+    else:
+        workers.link_or_copy(previous / name, target)
+    return name, {"url": "/" + name, "fingerprint": key, "sha": sha, "made_by": MADE_BY}, written
 
 
 def _same_as_before(old, entry, sha, data):

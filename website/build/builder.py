@@ -18,6 +18,7 @@ from ..web.store import collection, site_tz
 from . import layout, pages as site_pages, search, workers
 from .fetch import fetch
 from .output import Output, OutputError
+from .url_memo import memoized_url_for
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,9 @@ def compiled_templates(app, folder):
 def production(app):
     """``app`` as it runs live: no debug, no drafts, one look at the posts, one moment.
 
-    The search index is left unbuilt: no page of the build searches.
+    The search index is left unbuilt: no page of the build searches. What
+    only sets headers (the validators) is left out too: a build keeps
+    bodies. URLs are worked out once each (:mod:`.url_memo`).
     """
     saved = app.debug, app.config["SHOW_DRAFTS"], app.config["POSTS_CHECK_INTERVAL"]
     moment = dt.datetime.now(site_tz(app))
@@ -131,21 +134,23 @@ def production(app):
         g.now = moment
 
     hooks = app.before_request_funcs.setdefault(None, [])
-    saved_hooks = list(hooks)
+    after = app.after_request_funcs.setdefault(None, [])
+    saved_hooks, saved_after = list(hooks), list(after)
     app.debug = False
     app.config["SHOW_DRAFTS"] = False
     app.config["POSTS_CHECK_INTERVAL"] = math.inf
     search = app.extensions.get("search.follow")
     hooks[:] = [pin_now] + [hook for hook in hooks if hook is not search]
+    after[:] = [hook for hook in after if hook is not app.extensions.get("validators")]
     try:
         with app.app_context():
             collection().refresh(force=True, log=False)
             page_collection().refresh(force=True, log=False)
-        with app.test_request_context("/"):
+        with app.test_request_context("/"), memoized_url_for(app):
             g.now = moment
             yield
     finally:
-        hooks[:] = saved_hooks
+        hooks[:], after[:] = saved_hooks, saved_after
         app.debug, app.config["SHOW_DRAFTS"], app.config["POSTS_CHECK_INTERVAL"] = saved
 
 

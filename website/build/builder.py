@@ -4,6 +4,7 @@ import logging
 import math
 import os
 import shutil
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -76,8 +77,13 @@ def build(app, out, jobs=None, strict=False, full=False, progress=None):
         raise BuildError(str(exc)) from None
     cache = render_cache.RenderCache(output.cache / "bodies.sqlite")
     render_cache.use(cache)
+    # Whether Pagefind runs here (it is asked its version) is found out
+    # while the posts are read; done before any worker is forked.
+    asking = threading.Thread(target=search.pagefind, name="pagefind-version", daemon=True)
+    asking.start()
     try:
         with production(app), compiled_templates(app, output.cache / "templates"):
+            asking.join()
             report = _build(app, output, jobs or cores(), strict, full, progress)
         cache.flush()
         _prune(cache, app)
@@ -265,7 +271,11 @@ def _files_in(folder):
 def _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, progress,
           after_posts):
     """Render ``todo`` and carry ``carried`` into ``folder``: the posts' own pages
-    first, then ``after_posts()``, then the rest."""
+    first, then the rest, with ``after_posts()`` started alongside.
+
+    Carrying a page over is a hard link: a thread makes them (system calls,
+    which let the rendering go on) while each round renders.
+    """
     for parent in sorted({os.path.dirname(page.file) for page in pages}):
         if parent:
             (folder / parent).mkdir(parents=True, exist_ok=True)
@@ -290,12 +300,6 @@ def _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, p
         if progress:
             progress(done, total)
 
-    for page in carried:
-        try:
-            record(workers.carry_over(job, page))
-        except OSError:     # gone from the previous output: render it after all
-            done -= 1
-            todo.append(pages.index(page))
     # Posts' own pages first: they work out each post's summary and reading
     # time, which the listings (second round) then reuse instead of every
     # worker working them out again; the cache keeps them for later builds.
@@ -306,13 +310,57 @@ def _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, p
     second = [i for i in todo if not pages[i].post]
     if workers.forks(job, first, jobs) or workers.forks(job, second, jobs):
         _warm(app)      # a few pages are rendered here, with only what they need
+    index = {page.file: i for i, page in enumerate(pages)}
+
+    def round_of(indexes, carry, on_result, then=None):
+        """Render ``indexes`` while ``carry`` is linked; what failed to link is rendered then.
+
+        ``then()`` and the links start once the workers are forked (a
+        process forked while other threads run may inherit their locks held).
+        """
+        linking = []
+
+        def started():
+            if then is not None:
+                then()
+            linking.append(_Carrying(job, carry))
+        try:
+            workers.run(job, indexes, jobs, on_result, started)
+        finally:
+            linked = linking[0].results() if linking else []     # done linking, even on error
+        for result in linked:
+            record(result)
+        workers.run(job, [index[page.file] for page in linking[0].gone], jobs, on_result)
+
     results = []
-    workers.run(job, first, jobs, lambda result: (results.append(result), record(result)))
+    round_of(first, [page for page in carried if page.post],
+             lambda result: (results.append(result), record(result)))
     absorbed = workers.absorb(app, pages, results)
     if cache is not None:
         cache.put_facts(absorbed)
-    after_posts()
-    workers.run(job, second, jobs, record)
+    round_of(second, [page for page in carried if not page.post], record, then=after_posts)
+
+
+class _Carrying:
+    """Pages carried over from the last build, linked in a thread of their own."""
+
+    def __init__(self, job, pages):
+        self.job, self.pages = job, pages
+        self.linked, self.gone = [], []     # Results; pages whose last file is gone
+        self._thread = threading.Thread(target=self._link, name="carry-over", daemon=True)
+        self._thread.start()
+
+    def _link(self):
+        for page in self.pages:
+            try:
+                self.linked.append(workers.carry_over(self.job, page))
+            except OSError:     # gone from the previous output: rendered after all
+                self.gone.append(page)
+
+    def results(self):
+        """Wait for the links; the :class:`workers.Result` of each page linked."""
+        self._thread.join()
+        return self.linked
 
 
 def _warm(app):

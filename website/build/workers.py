@@ -153,16 +153,20 @@ def forks(job, indexes, jobs, batches=None):
             and len(batches) > 1 and "fork" in multiprocessing.get_all_start_methods())
 
 
-def run(job, indexes, jobs, on_result):
+def run(job, indexes, jobs, on_result, started=None):
     """Produce ``job.pages[i]`` for each of ``indexes`` on ``jobs`` processes.
 
     :param on_result: called in this process with each :class:`Result`.
+    :param started: called once the workers are forked (or at once, without
+        workers): where to start threads, which a fork must not copy.
     """
     global _job
     _job = job
     batches = _batches(job, indexes, jobs)
     try:
         if not forks(job, indexes, jobs, batches):
+            if started is not None:
+                started()
             for batch in batches:
                 for result in _run_batch(batch):
                     on_result(result)
@@ -173,6 +177,8 @@ def run(job, indexes, jobs, on_result):
         gc.freeze()
         try:
             with context.Pool(min(jobs, len(batches))) as pool:
+                if started is not None:
+                    started()
                 for results in pool.imap_unordered(_run_batch, batches):
                     for result in results:
                         on_result(result)

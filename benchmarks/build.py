@@ -9,11 +9,14 @@ and the CPU time of all its processes, which other load on the machine
 disturbs less). Full builds, side by side, each into a new folder (no
 previous output, no cache): ours, ours without Pagefind (for what the search
 index adds), and Pelican 4.12's on the same posts in its format (one
-process, its cache off; see pelican_peer.py); with ``--repeat N``, N rounds
-of the three, the fastest of each counting. The ratio of the two full builds
-(target: at most 0.5). Then, on our first full build's output, a rebuild with
-nothing changed and a rebuild after editing one post, each line ending with
-what the search index (Pagefind) did and how long it took. Last, the live
+process, its cache off; see pelican_peer.py), and Pelican followed by the
+same Pagefind over its posts (the same site with the same search); with
+``--repeat N``, N rounds of the four, the fastest of each counting. The
+ratio of our full build to Pelican's (target: at most 0.5), then the same
+like for like: both with a search index, and neither. Then, on our first
+full build's output, a rebuild with nothing changed and a rebuild after
+editing one post, each line ending with what the search index (Pagefind)
+did and how long it took. Last, the live
 app's startup on the same posts: the first 200 answer after a cold start, and
 its memory then and once the search index (built in the background) is ready.
 """
@@ -34,6 +37,7 @@ from posts import post_specs, write_posts  # noqa: E402
 
 FLASK = [sys.executable, "-m", "flask", "--app", "website"]
 NO_SEARCH = "full build without Pagefind"
+PELICAN_SEARCH = "Pelican 4.12, then Pagefind"
 
 COLD_START = """
 import resource, sys, time
@@ -82,11 +86,22 @@ def run_build(posts, out, jobs, extra=(), search=True):
     return seconds, cpu, line, rss
 
 
-def run_pelican(folder, output):
+def run_pelican(folder, output, search=False):
     """One full Pelican build of ``folder`` into ``output`` (a new folder): seconds,
-    CPU seconds, files written, peak MB."""
-    seconds, cpu, rss, _line = measured(pelican_peer.command(output), folder)
+    CPU seconds, files written, peak MB.
+
+    :param search: then the same search index as ours (Pagefind over its posts).
+    """
+    command = (pelican_peer.command_with_search(pagefind_binary(), output) if search
+               else pelican_peer.command(output))
+    seconds, cpu, rss, _line = measured(command, folder)
     return seconds, cpu, f"{pelican_peer.output_count(folder, output)} files written", rss
+
+
+def pagefind_binary():
+    """The Pagefind our build runs (the ``pagefind`` package's binary)."""
+    from pagefind.service import get_executable
+    return str(get_executable())
 
 
 def cold_start(posts):
@@ -114,13 +129,14 @@ def bench(count, jobs, repeat=1, pelican=True):
         # nothing is deleted until the end: a file system makes new files
         # slower for a while after many were deleted (ext4 skips recently
         # freed inodes), which would charge one engine for the other's cleanup.
-        fulls, bares, peers = [], [], []
+        fulls, bares, peers, searching_peers = [], [], [], []
         for run in range(repeat):
             fulls.append(run_build(posts, Path(tmp) / f"full-{run}" / "build", jobs))
             bares.append(run_build(posts, Path(tmp) / f"bare-{run}" / "build", jobs,
                                    search=False))
             if pelican:
                 peers.append(run_pelican(peer, f"output-{run}"))
+                searching_peers.append(run_pelican(peer, f"searched-{run}", search=True))
         rows.append((f"full build, {count} posts", *best(fulls)))
         # The rebuilds work on the first full build's output and cache.
         out = Path(tmp) / "full-0" / "build"
@@ -130,6 +146,7 @@ def bench(count, jobs, repeat=1, pelican=True):
         rows.append(("rebuild after editing one post", *run_build(posts, out, jobs)))
         rows.append((NO_SEARCH, *best(bares)))
         if pelican:
+            rows.append((PELICAN_SEARCH, *best(searching_peers)))
             rows.append((f"Pelican 4.12 full build, {count}", *best(peers)))
         start, start_rss, indexed_rss = cold_start(posts)
     for label, seconds, cpu, line, rss in rows:
@@ -143,6 +160,12 @@ def bench(count, jobs, repeat=1, pelican=True):
         ratio = rows[0][1] / rows[-1][1]
         verdict = "met" if ratio <= 0.5 else "NOT met"
         print(f"{'full build / Pelican full build':<34} {ratio:6.2f}    (target at most 0.50: {verdict})")
+        # Like for like: the same site with a search index, and the same site without.
+        peer_search = next(row for row in rows if row[0] == PELICAN_SEARCH)[1]
+        print(f"{'  the same, both with search':<34} {wall / peer_search:6.2f}    "
+              "(ours / Pelican then Pagefind over its posts)")
+        print(f"{'  the same, neither with search':<34} {bare_wall / rows[-1][1]:6.2f}    "
+              "(ours without Pagefind / Pelican)")
     print(f"{'app cold start to first 200':<34} {start:6.2f} s  (peak {start_rss:4.0f} MB; "
           f"{indexed_rss:4.0f} MB once the search index is built)")
     return {label: seconds for label, seconds, *_rest in rows}

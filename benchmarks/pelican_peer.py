@@ -12,6 +12,7 @@ the default theme links every article to its category and fails without one
 (all posts fall in one category, ``misc``, paginated like the blog index).
 """
 import hashlib
+import shlex
 import shutil
 import subprocess
 import sys
@@ -96,6 +97,19 @@ def command(output="output"):
     """The command line of one full Pelican build, run in the project's folder."""
     return [str(VENV / "bin" / "pelican"), "content", "-s", "pelicanconf.py",
             "-o", output, "--quiet"]
+
+
+def command_with_search(pagefind, output="output"):
+    """One full Pelican build, then the same search as ours: the same Pagefind
+    (the binary ``pagefind``) over its posts' pages, in memory (tmpfs) as
+    ours runs it when there is room. Pelican's own search plugin needs
+    Stork, which is unmaintained and not on PyPI."""
+    build = " ".join(shlex.quote(part) for part in command(output))
+    index = (f"scratch=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d) && "
+             f"{shlex.quote(pagefind)} --site {shlex.quote(output)} --glob 'blog/*.html' "
+             f"--output-path \"$scratch\" --quiet && cp -r \"$scratch\" "
+             f"{shlex.quote(output)}/pagefind && rm -rf \"$scratch\"")
+    return ["sh", "-c", f"{build} && {index}"]
 
 
 def output_count(folder, output="output"):

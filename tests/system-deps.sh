@@ -2,14 +2,15 @@
 # Installs the system tools the test suite drives for real, only those missing:
 # Apache + mod_wsgi (and openssl, for the HTTPS test), Debian's chromium, a
 # linter for the scripts (shellcheck), python3-venv, git, wrk and curl (make
-# bench-serve, the HTTP/2 test), brotli (pre-compressed pages), Node.js and npm
+# bench-serve, the HTTP/2 test), brotli (pre-compressed pages), acl (setfacl, for
+# the image variants' inherited permissions), Node.js and npm
 # (unless a node is already on PATH; Node runs Lighthouse and the CloudFront
 # Function's test), and the pinned npm packages from
 # package.json (Lighthouse).
 # Usage: tests/system-deps.sh        (run by `make test`)
 set -euo pipefail
 
-APT_PACKAGES=(apache2 libapache2-mod-wsgi-py3 python3-venv git shellcheck chromium openssl wrk curl brotli)
+APT_PACKAGES=(apache2 libapache2-mod-wsgi-py3 python3-venv git shellcheck chromium openssl wrk curl brotli acl)
 # A node installed another way (nvm, NodeSource) is used as it is.
 if ! command -v npm >/dev/null 2>&1; then APT_PACKAGES+=(nodejs npm); fi
 

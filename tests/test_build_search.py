@@ -257,17 +257,18 @@ def fragments_in(folder):
 
 def test_parts_follow_from_the_slug_and_an_added_post_changes_one():
     slugs = [f"post-{n}" for n in range(450)]
-    assert search_parts.part_count(1) == search_parts.part_count(200) == 1
-    assert search_parts.part_count(450) == 3 and search_parts.part_count(10**6) == 8
+    assert search_parts.part_count(1) == search_parts.part_count(125) == 1
+    assert search_parts.part_count(450) == 4 and search_parts.part_count(10**6) == 8
     before = search_parts.split(slugs)
-    assert len(before) == 3 and sorted(s for part in before.values() for s in part) == \
+    assert len(before) == 4 and sorted(s for part in before.values() for s in part) == \
         sorted(slugs)
-    assert all(120 < len(part) < 180 for part in before.values())     # about even
+    assert all(80 < len(part) < 145 for part in before.values())     # about even
     after = search_parts.split(slugs + ["one-more"])
     assert [name for name in before if before[name] != after[name]] == [
         name for name in after if "one-more" in after[name]]
-    assert list(before) == ["pagefind", "pagefind/part-2", "pagefind/part-3"]
-    assert search_parts.merged_urls(slugs) == ["/pagefind/part-2/", "/pagefind/part-3/"]
+    assert list(before) == ["pagefind", "pagefind/part-2", "pagefind/part-3", "pagefind/part-4"]
+    assert search_parts.merged_urls(slugs) == ["/pagefind/part-2/", "/pagefind/part-3/",
+                                               "/pagefind/part-4/"]
 
 
 def test_an_index_in_parts_holds_every_public_post_once(parted):

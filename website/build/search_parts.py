@@ -17,8 +17,9 @@ import math
 
 BUNDLE = "pagefind"              # the index's folder in the output: /pagefind/...
 # About this many posts in each part: one Pagefind run over them takes about
-# 0.1 s. Each part costs a reader's first search a few small requests.
-POSTS_PER_PART = 200
+# 0.15 s, which an edit's rebuild waits for. Each part costs a reader's first
+# search a few small requests.
+POSTS_PER_PART = 125
 MAX_PARTS = 8
 # What a part other than the first keeps of Pagefind's output: its index alone.
 INDEX_NAMES = ("pagefind-entry.json", ".pf_meta")

@@ -139,12 +139,16 @@ def _yaml_error(exc, path, first_line):
 
 
 def _split_bare(text, path):
-    all_lines = text.split("\n")
-    if not all_lines or not _BARE_LINE.match(all_lines[0]):
+    first = _line_at(text, 0)[0]
+    if not _BARE_LINE.match(first):
         return Header({}, text, 1, {}, "none")
     fields, lines = {}, {}
-    number = 0
-    for number, line in enumerate(all_lines, start=1):
+    number, start = 0, 0
+    # Line by line to the first blank one, leaving the body (most of the file) whole.
+    while start <= len(text):
+        line, end = _line_at(text, start)
+        number += 1
+        start = end + 1
         if not line.strip():
             break
         match = _BARE_LINE.match(line)
@@ -159,5 +163,12 @@ def _split_bare(text, path):
         lines[key] = number
     else:
         number += 1
-    body = "\n".join(all_lines[number:])
-    return Header(fields, body, number + 1, lines, "bare")
+    return Header(fields, text[start:], number + 1, lines, "bare")
+
+
+def _line_at(text, start):
+    """The line of ``text`` starting at ``start`` (without its newline), and where it ends."""
+    end = text.find("\n", start)
+    if end < 0:
+        end = len(text)
+    return text[start:end], end

@@ -5,7 +5,7 @@ import math
 import os
 import re
 import threading
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from . import front_matter, metadata, render_cache, rendering
@@ -18,12 +18,17 @@ logger = logging.getLogger(__name__)
 WORDS_PER_MINUTE = 220
 MAX_FILE_BYTES = 4 * 1024 * 1024    # a long post is a few dozen kilobytes
 _WORD = re.compile(r"\w+")
+_TAG_GAPS = re.compile(r"[\s/?#%]+")
 _render_lock = threading.Lock()
 
 
+@lru_cache(maxsize=4096)
 def tag_slug(tag):
-    """The URL form of a tag: ``Web Development`` -> ``web-development``."""
-    return re.sub(r"[\s/?#%]+", "-", tag.strip().lower()).strip("-")
+    """The URL form of a tag: ``Web Development`` -> ``web-development``.
+
+    Kept for the tags last seen: a blog has a few dozen, on thousands of posts.
+    """
+    return _TAG_GAPS.sub("-", tag.strip().lower()).strip("-")
 
 
 class Post:

@@ -8,7 +8,8 @@ from flask import Flask
 from . import site_settings
 from .tools import cli
 from .web import archive, assets, error_pages, feeds, images, livereload, page_meta, pages
-from .web import related, search, series, sitemap, store, template_helpers, validators, views
+from .web import post_cards, related, search, series, sitemap, store, template_helpers
+from .web import validators, views
 
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def create_app(test_config=None, instance_path=None, settings_file=None):
     error_pages.init_app(app)
     validators.init_app(app)
     for extra in (feeds, sitemap, archive, series, related, page_meta, search, livereload,
-                  pages, images):
+                  pages, images, post_cards):
         extra.init_app(app)
     cli.init_app(app)
     return app

@@ -13,6 +13,7 @@ from flask import g
 from jinja2 import FileSystemBytecodeCache
 
 from ..content import render_cache, rendering
+from ..web import post_cards
 from ..web.images import prepare as prepare_images
 from ..web.pages import collection as page_collection
 from ..web.store import collection, site_tz
@@ -131,7 +132,8 @@ def production(app):
 
     The search index is left unbuilt: no page of the build searches. What
     only sets headers (the validators) is left out too: a build keeps
-    bodies. URLs are worked out once each (:mod:`.url_memo`).
+    bodies. URLs are worked out once each (:mod:`.url_memo`), and each post's
+    card in the listings once (:mod:`..web.post_cards`).
     """
     saved = app.debug, app.config["SHOW_DRAFTS"], app.config["POSTS_CHECK_INTERVAL"]
     moment = dt.datetime.now(site_tz(app))
@@ -152,7 +154,7 @@ def production(app):
         with app.app_context():
             collection().refresh(force=True, log=False)
             page_collection().refresh(force=True, log=False)
-        with app.test_request_context("/"), memoized_url_for(app):
+        with app.test_request_context("/"), memoized_url_for(app), post_cards.keeping(app):
             g.now = moment
             yield
     finally:

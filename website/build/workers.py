@@ -14,7 +14,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from markupsafe import Markup
+
 from ..content import render_cache
+from ..web import post_cards
 from . import search
 from .fetch import fetch
 
@@ -44,6 +47,7 @@ class Result:
     sha: str = ""
     message: str = ""
     facts: dict = None     # on a post's page: what listings will show of it (see KEPT)
+    card: str = None       # on a post's page: its card in a listing, as HTML
 
 
 # What a post's own page works out that listings and feeds show again: kept
@@ -110,11 +114,22 @@ def _run_batch(indexes):
             post = _job.app.extensions["posts"].get(page.post)
             if post is not None:
                 result.facts = {key: post.__dict__[key] for key in KEPT if key in post.__dict__}
+                if result.outcome != "failed":
+                    result.card = _card(post)
         results.append(result)
     cache = render_cache._active
     if cache is not None:
         cache.flush()
     return results
+
+
+def _card(post):
+    """The post's card for the listings (rendered here, where its summary is known)."""
+    try:
+        found = post_cards.card(_job.app, post)
+    except Exception:  # noqa: BLE001 - a listing renders it, and reports what fails, itself
+        return None
+    return None if found is None else str(found)
 
 
 def absorb(app, pages, results):
@@ -131,6 +146,8 @@ def absorb(app, pages, results):
         if post is not None:
             post.__dict__.update(result.facts)
             absorbed[post.digest] = result.facts
+            if result.card is not None:
+                post_cards.keep(app, post, Markup(result.card))
     return absorbed
 
 

@@ -14,8 +14,6 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from markupsafe import Markup
-
 from ..content import render_cache
 from ..web import post_cards
 from . import search
@@ -47,7 +45,7 @@ class Result:
     sha: str = ""
     message: str = ""
     facts: dict = None     # on a post's page: what listings will show of it (see KEPT)
-    card: str = None       # on a post's page: its card in a listing, as HTML
+    card: str = None       # on a post's page: its card in a listing (Markup)
 
 
 # What a post's own page works out that listings and feeds show again: kept
@@ -126,10 +124,9 @@ def _run_batch(indexes):
 def _card(post):
     """The post's card for the listings (rendered here, where its summary is known)."""
     try:
-        found = post_cards.card(_job.app, post)
+        return post_cards.card(_job.app, post)
     except Exception:  # noqa: BLE001 - a listing renders it, and reports what fails, itself
         return None
-    return None if found is None else str(found)
 
 
 def absorb(app, pages, results):
@@ -147,7 +144,7 @@ def absorb(app, pages, results):
             post.__dict__.update(result.facts)
             absorbed[post.digest] = result.facts
             if result.card is not None:
-                post_cards.keep(app, post, Markup(result.card))
+                post_cards.keep(app, post, result.card)
     return absorbed
 
 

@@ -25,9 +25,7 @@ def kept_card(macro, post, heading_level):
     kept = current_app.extensions.get(KEPT)
     if kept is None:
         return macro(post, heading_level)
-    # A card shows the post alone (its file's name and bytes: the digest), and
-    # a build renders every page at one moment, with one set of templates.
-    key = (post.digest, post.slug, heading_level)
+    key = _key(post, heading_level)
     found = kept.get(key)
     if found is None:
         found = kept[key] = macro(post, heading_level)
@@ -49,7 +47,13 @@ def keep(app, post, html, heading_level=2):
     """Keep ``html`` (Markup) as the card of ``post``, if cards are being kept."""
     kept = app.extensions.get(KEPT)
     if kept is not None:
-        kept[(post.digest, post.slug, heading_level)] = html
+        kept[_key(post, heading_level)] = html
+
+
+def _key(post, heading_level):
+    # A card shows the post alone (its file's name and bytes: the digest), and
+    # a build renders every page at one moment, with one set of templates.
+    return post.digest, post.slug, heading_level
 
 
 @contextmanager

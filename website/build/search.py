@@ -199,15 +199,19 @@ def start_index(folder, pages, previous, manifest, report, work, jobs=2):
     run = IndexRun(posts=len(posts), parts=len(parts))
     old = _by_part(index_entries(manifest), parts)
     indexing = _Indexing(run, folder, previous, report, work)
+    shutil.rmtree(work, ignore_errors=True)
+    fresh, kept = [], []
     for part, (key, members) in parts.items():
         mine = old.get(part, {})
-        if not (all(e.get("fingerprint") == key for e in mine.values())
-                and _carry_all(previous, folder, mine, report)):
-            indexing.todo.append(_Part(part, key, members, mine, manifest))
-    shutil.rmtree(work, ignore_errors=True)
+        same = previous is not None and mine and all(e.get("fingerprint") == key
+                                                     for e in mine.values())
+        (kept if same else fresh).append(_Part(part, key, members, mine, manifest))
+    # Pagefind first (it is what the build waits for last), then the links of
+    # the parts carried over; one whose files are gone is made after all.
+    indexing.start(fresh, jobs)
+    indexing.start([part for part in kept
+                    if not _carry_all(previous, folder, part.old, report)], jobs)
     run.made = len(indexing.todo)
-    if indexing.todo:
-        indexing.start(jobs)
     return indexing
 
 
@@ -240,18 +244,30 @@ class _Indexing:
         self._cancelled = False
         self._memory = None          # this build's scratch folder in memory, if any
 
-    def start(self, jobs):
-        """Start Pagefind on each part to make, ``jobs`` at a time."""
-        self._memory = _memory_folder(self.folder, [p for part in self.todo for p in part.posts])
-        self._pool = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(self.todo))),
-                                        thread_name_prefix="pagefind")
-        for number, part in enumerate(self.todo):
-            self._futures.append(self._pool.submit(self._make, part, number))
+    def start(self, parts, jobs):
+        """Start Pagefind on each of ``parts``, ``jobs`` at a time (with any started before).
 
-    def _make(self, part, number):
+        The parts of the first call are written in memory if there is room for
+        them all; those of a later call, on disk.
+        """
+        if not parts:
+            return
+        if self._pool is None:
+            self._memory = _memory_folder(self.folder, [p for part in parts for p in part.posts])
+            self._pool = ThreadPoolExecutor(max_workers=max(1, jobs),
+                                            thread_name_prefix="pagefind")
+            scratch = self._memory or self.work
+        else:
+            scratch = self.work
+        for part in parts:
+            number = len(self.todo)
+            self.todo.append(part)
+            self._futures.append(self._pool.submit(self._make, part, number, scratch))
+
+    def _make(self, part, number, scratch):
         try:
             site = self.work / f"site-{number}"
-            part.index = (self._memory or self.work) / f"index-{number}"
+            part.index = scratch / f"index-{number}"
             _link_posts(self.folder, part.posts, site)
             with self._lock:
                 if self._cancelled:

@@ -417,6 +417,35 @@ def test_command_prints_a_summary(app, tmp_path):
         and last.endswith(f"-> {tmp_path / 'site'}")
 
 
+# Run as its own process: builds twice, then says how many objects were frozen
+# just before it exits (its handler, registered first, runs after the build's).
+FROZEN_AT_EXIT = """
+import atexit, gc, sys
+atexit.register(lambda: print("frozen at exit", gc.get_freeze_count()))
+from website import create_app
+app = create_app({"POSTS_DIR": sys.argv[1], "SITE_URL": sys.argv[2]})
+for out in sys.argv[3:]:
+    result = app.test_cli_runner().invoke(args=["build", "--out", out, "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+print("frozen before exit", gc.get_freeze_count())
+"""
+
+
+def test_a_build_process_skips_the_last_garbage_collection_at_exit(posts_dir, tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", FROZEN_AT_EXIT, str(posts_dir), SITE_URL,
+                           str(tmp_path / "a"), str(tmp_path / "b")],
+                          cwd=root, capture_output=True, text=True, check=True)
+    before, at_exit = done.stdout.splitlines()
+    assert before == "frozen before exit 0"     # nothing is frozen while the builds run
+    frozen = int(at_exit.removeprefix("frozen at exit "))
+    assert frozen > 10_000, done.stdout         # every object the process still has
+    assert (tmp_path / "b" / "index.html").is_file()
+
+
 def test_output_lock_refuses_a_second_build(app, tmp_path):
     holder = Output(tmp_path / "site")
     holder.lock()

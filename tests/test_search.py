@@ -402,6 +402,39 @@ def test_the_first_request_does_not_wait_for_the_index_searches_do(folder, make_
     assert answer and sorted(answer[0][1]) == ["p0", "p1", "p2"]
 
 
+@requires_fts5
+def test_the_index_is_built_once_the_first_page_is_answered(folder, make_app, monkeypatch):
+    # Not alongside it: the build's thread would take turns with the page.
+    for n in range(3):
+        write(folder, f"p{n}.md", post(f"Post {n}", "words"))
+    app = make_app(folder)
+    index = app.extensions["search"]
+    started = threading.Event()
+    real_update = index.update
+
+    def update(snapshot):
+        started.set()
+        return real_update(snapshot)
+    monkeypatch.setattr(index, "update", update)
+    during = []
+
+    @app.after_request
+    def look(response):
+        during.append(started.wait(0.2))
+        return response
+    assert app.test_client().get("/").status_code == 200
+    assert during == [False]
+    assert started.wait(30) and index.wait_until_built(30) and len(index) == 3
+
+
+@requires_fts5
+def test_a_search_as_the_first_request_starts_the_index_and_waits(folder, make_app):
+    for n in range(3):
+        write(folder, f"p{n}.md", post(f"Post {n}", "Plenty of words."))
+    status, slugs = found(make_app(folder).test_client(), "plenty")[:2]
+    assert status == 200 and sorted(slugs) == ["p0", "p1", "p2"]
+
+
 def test_a_failing_listener_does_not_stop_the_posts(folder, caplog):
     write(folder, "one.md", post("One", "words"))
     posts = PostCollection(folder, check_interval=0)

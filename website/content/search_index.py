@@ -130,10 +130,13 @@ class SearchIndex:
     """The posts of the latest snapshot, searchable; give :meth:`update` each snapshot.
 
     :param tz: the time zone of dates written without one (the collection's).
+    :param start_at_once: False to hold the first build until :meth:`start`.
     """
 
-    def __init__(self, tz=dt.timezone.utc):
+    def __init__(self, tz=dt.timezone.utc, start_at_once=True):
         self.tz = tz
+        self._may_start = start_at_once
+        self._start_lock = threading.Lock()     # one first build
         self._lock = threading.Lock()            # the database and the maps below
         self._update_lock = threading.Lock()     # one update at a time
         self._rowids = {}     # path -> rowid
@@ -202,11 +205,25 @@ class SearchIndex:
         """
         self._latest = snapshot
         if self._builder is None:
-            self._builder = threading.Thread(target=self._catch_up, name="search-index",
-                                             daemon=True)
-            self._builder.start()
+            self._start_first_build()
         elif self._built.is_set():
             self._catch_up()
+
+    def start(self):
+        """Let the first build begin, now if a snapshot was followed, else with the first.
+
+        The app calls this once its first page is answered: the build's
+        thread would otherwise take turns with that page for the interpreter.
+        """
+        self._may_start = True
+        self._start_first_build()
+
+    def _start_first_build(self):
+        with self._start_lock:
+            if self._builder is None and self._may_start and self._latest is not None:
+                self._builder = threading.Thread(target=self._catch_up, name="search-index",
+                                                 daemon=True)
+                self._builder.start()
 
     def _catch_up(self):
         try:
@@ -301,7 +318,8 @@ class SearchIndex:
         return Results(hits, total, page, per_page)
 
     def wait_until_built(self, timeout=FIRST_BUILD_WAIT):
-        """Wait for the first build started by :meth:`follow`; False if it is still running."""
+        """Wait for the first build (started now if it was held); False if it is still running."""
+        self.start()
         if self._builder is None or self._built.is_set():
             return True
         return self._built.wait(timeout)

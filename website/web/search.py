@@ -28,20 +28,26 @@ bp = Blueprint("search", __name__)
 
 def init_app(app):
     """Index the app's posts (kept in step with the collection) and serve ``/search``."""
-    index = SearchIndex(site_tz(app))
+    index = SearchIndex(site_tz(app), start_at_once=False)
     app.extensions["search"] = index
     lock, following = threading.Lock(), []
 
     @app.before_request
     def _follow_the_posts():
         # From the first request on (commands such as ``check`` need no index):
-        # built in the background from the posts as read (searches wait for
-        # it, other pages don't), then kept in step with each change.
+        # built in the background from the posts as read, once the first
+        # page is answered (searches wait for it, other pages don't), then
+        # kept in step with each change.
         if not following:
             with lock:
                 if not following:
                     app.extensions["posts"].on_change(index.follow)
                     following.append(True)
+
+    @app.teardown_request
+    def _start_the_index(_error=None):
+        if following:
+            index.start()
     # Named, so the static build (which has no /search) can leave it out.
     app.extensions["search.follow"] = _follow_the_posts
     app.add_template_global(search_available)

@@ -264,15 +264,30 @@ Listen 127.0.0.1:{self.tls_port}
             self.write_tls_site()
         test = self.configtest()
         assert test.returncode == 0, f"configtest failed:\n{test.stderr}"
+        self._instance_cache()
+        # The daemon keeps its cache where a deployed one does (instance/cache/),
+        # not where the test run points the apps it starts itself.
+        env = {name: value for name, value in os.environ.items() if name != "FLASK_CACHE_DIR"}
         self.process = subprocess.Popen(
             ["apache2", "-f", str(self.root / "conf" / "httpd.conf"), "-DFOREGROUND"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, env=env)
         try:
             self._wait_until_serving(time.monotonic() + timeout)
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _instance_cache(self):
+        """``instance/cache/``, the daemon's own: on a server, setup.sh runs the daemon
+        as the project's owner, who can make it; here it may run as nobody."""
+        cache = self.project / "instance" / "cache"
+        if cache.exists():
+            return
+        cache.mkdir(parents=True, mode=0o700)
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam(self.user)
+            os.chown(cache, owner.pw_uid, owner.pw_gid)
 
     def graceful(self, timeout=30):
         """A graceful restart (new children and WSGI daemons); wait until both answer again."""

@@ -1,4 +1,5 @@
 """Shared fixtures: the app built by its factory on a temporary posts folder."""
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,19 @@ TEST_POSTS = Path(__file__).parent / "posts"
 SAMPLE_POSTS = Path(__file__).parent.parent / "posts"
 SAMPLE_PAGES = Path(__file__).parent.parent / "pages"
 SITE_URL = "https://blog.example.com"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _app_cache_outside_the_project(tmp_path_factory):
+    """Apps and commands the tests start keep the posts they read (``CACHE_DIR``)
+    in a folder of the test run, not in the project's instance folder."""
+    saved = os.environ.get("FLASK_CACHE_DIR")
+    os.environ["FLASK_CACHE_DIR"] = str(tmp_path_factory.mktemp("app-cache"))
+    yield
+    if saved is None:
+        os.environ.pop("FLASK_CACHE_DIR", None)
+    else:
+        os.environ["FLASK_CACHE_DIR"] = saved
 
 
 @pytest.fixture

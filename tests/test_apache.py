@@ -8,6 +8,8 @@ app's ("wsgi-script").
 """
 import gzip
 import os
+import pickle
+import pwd
 import re
 import shutil
 import subprocess
@@ -20,6 +22,7 @@ import pytest
 
 import apache_server
 from website.content.images import variant_formats
+from website.content.post import Post
 from apache_server import REPO, ApacheServer
 from test_images import screenshot
 
@@ -455,6 +458,46 @@ def test_feed_sitemap_and_canonical_links_use_the_servers_site_url(server):
     assert f'<link rel="canonical" href="{SITE_URL}/blog/served-by-mod-wsgi">' in page
     assert "127.0.0.1" not in feed.text + page
 
+
+def test_a_restarted_daemon_takes_the_unchanged_posts_from_its_cache(deployment):
+    server, _, clone = deployment
+    kept = clone / "instance" / "cache" / "posts.pickle"
+    assert server.request("/blog?page=1").status == 200
+    assert kept.is_file(), server.error_logs[-2000:]
+    info = kept.stat()
+    assert pwd.getpwuid(info.st_uid).pw_name == server.user
+    assert info.st_mode & 0o077 == 0
+    # Change a post's title in the cache alone: a daemon that reads the cache
+    # shows it, one that read the post's file would not.
+    with open(kept, "rb") as handle:
+        key, posts = pickle.load(handle), pickle.load(handle)
+    [path] = [path for path in posts if path.endswith("notes-(part-2).md")]
+    stamp, state = posts[path]
+    meta_at = Post.STATE.index("meta")
+    state = list(state)
+    state[meta_at] = dict(state[meta_at], title="Notes, as the cache has them")
+    posts[path] = (stamp, tuple(state))
+    with open(kept, "wb") as handle:
+        pickle.dump(key, handle)
+        pickle.dump(posts, handle)
+    os.chown(kept, info.st_uid, info.st_gid)
+    (clone / "website.wsgi").touch()        # each daemon process restarts on its next request
+    page = wait_for(server, "/blog?page=1", lambda r: "Notes, as the cache has them" in r.text)
+    assert "Notes, as the cache has them" in page.text, server.error_logs[-2000:]
+    assert "Notes, part 2" not in page.text
+    assert "Can't keep the posts" not in server.error_logs
+    # The post's file changed since: it is read again, and the cache follows.
+    post = clone / "posts" / "notes-(part-2).md"
+    os.utime(post, ns=(post.stat().st_atime_ns, post.stat().st_mtime_ns + 10**9))
+    page = wait_for(server, "/blog?page=1", lambda r: "Notes, part 2" in r.text)
+    assert "Notes, part 2" in page.text
+    time.sleep(2.5)         # past every daemon process's check interval
+    for _ in range(8):
+        text = server.request("/blog?page=1").text
+        assert "Notes, part 2" in text and "as the cache has them" not in text
+    with open(kept, "rb") as handle:
+        pickle.load(handle)
+        assert pickle.load(handle)[path][1][meta_at]["title"] == "Notes, part 2"
 
 @pytest.fixture(scope="module")
 def tls_server(deployment):

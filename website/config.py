@@ -45,6 +45,10 @@ TIMEZONE = "UTC"               # for dates written without a time zone
 # The dev server checks on every request.
 POSTS_CHECK_INTERVAL = 2.0
 RELATED_POSTS = 3              # related posts (by shared tags) under a post; 0 for none
+# Where the app keeps the posts as it last read them, so that a restart reads
+# only the files that changed: None is cache/ in the instance folder, "" keeps
+# nothing. (The static build keeps its own, beside its output.)
+CACHE_DIR = None
 
 # --- Pages -----------------------------------------------------------------
 # Standalone pages (About, Projects): pages/about.md is /about.

@@ -78,6 +78,8 @@ def build(app, out, jobs=None, strict=False, full=False, progress=None):
         raise BuildError(str(exc)) from None
     cache = render_cache.RenderCache(output.cache / "bodies.sqlite")
     render_cache.use(cache)
+    # The build's own, beside its output: a build into a new folder reads every post.
+    app.extensions["posts"].keep_on_disk(output.cache / "posts.pickle")
     # Whether Pagefind runs here (it is asked its version) is found out
     # while the posts are read; done before any worker is forked.
     asking = threading.Thread(target=search.pagefind, name="pagefind-version", daemon=True)

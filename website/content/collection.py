@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import read_cache
 from .errors import DuplicateSlugError, PostError
 from .page import Page
 from .post import Post, tag_slug
@@ -52,6 +53,7 @@ class PostCollection:
     document = Post          # the class each file is read as
     kind = "post"            # in messages
     recursive = False        # posts: the folder's own files; pages: every subfolder too
+    cacheable = True         # may be kept on disk between processes (see keep_on_disk)
 
     def __init__(self, folder, check_interval=2.0, tz=dt.timezone.utc, **options):
         self.folder = Path(folder)
@@ -63,6 +65,14 @@ class PostCollection:
         self._seen_folder = None
         self._lock = threading.Lock()
         self._listeners = []
+        self._disk = None
+
+    def keep_on_disk(self, path):
+        """Keep what reading the folder gives in the file ``path`` (see
+        :mod:`.read_cache`), and start from it; ``None`` keeps nothing.
+        Call before the folder is first read."""
+        self._disk = (read_cache.ReadCache(path, self.folder, self.document, self.tz)
+                      if path and self.cacheable and not self.options else None)
 
     def __repr__(self):
         return (f"<{type(self).__name__} {str(self.folder)!r}: "
@@ -82,7 +92,13 @@ class PostCollection:
             folder_stamp = self._folder_stamp()
             stamps = self._scan()
             if self._checked_at is None or stamps != self._snapshot.stamps:
-                snapshot = self._build(stamps, self._snapshot, log)
+                old = self._snapshot
+                if self._checked_at is None and self._disk is not None:
+                    entries, kept = self._disk.load()
+                    old = Snapshot(entries=entries, stamps=kept)
+                snapshot = self._build(stamps, old, log)
+                if self._disk is not None:
+                    self._keep(snapshot, old)
                 self._notify(snapshot)
                 self._snapshot = snapshot
             self._checked_at = time.monotonic()
@@ -99,6 +115,14 @@ class PostCollection:
             return True
         return (time.monotonic() - self._checked_at < self.check_interval
                 and self._folder_stamp() == self._seen_folder)
+
+    def _keep(self, snapshot, old):
+        """Save the good posts of ``snapshot`` to disk unless they are those of ``old``."""
+        good = {path for path, post in snapshot.entries.items()
+                if isinstance(post, self.document)}
+        if any(snapshot.entries[path] is not old.entries.get(path) for path in good) or \
+                len(good) != sum(isinstance(post, self.document) for post in old.entries.values()):
+            self._disk.save(snapshot.entries, snapshot.stamps)
 
     def _folder_stamp(self):
         try:
@@ -266,6 +290,8 @@ class PageCollection(PostCollection):
 
     document = Page
     kind = "page"
+    # Pages are few, and whether one is good depends on the templates too.
+    cacheable = False
     recursive = True
     slug_name = "address"
 

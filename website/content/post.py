@@ -49,6 +49,9 @@ class Post:
         """The file, as a Path (made when first asked: a folder of posts is read as names)."""
         return self._file if isinstance(self._file, Path) else Path(self._file)
 
+    # What :meth:`from_file` sets, all a post is until asked for more (kept by .read_cache).
+    STATE = ("_file", "digest", "meta", "body", "body_line", "mtime_ns", "slug")
+
     # The front-matter field table and required fields (pages have their own).
     FIELDS = metadata.PROCESSORS
     REQUIRED = metadata.REQUIRED

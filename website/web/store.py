@@ -20,6 +20,12 @@ def init_app(app):
         folder = Path(app.root_path).parent / folder
     app.config["POSTS_DIR"] = str(folder)
     collection = PostCollection(folder, app.config["POSTS_CHECK_INTERVAL"], site_tz(app))
+    cache = app.config["CACHE_DIR"]
+    if cache is None:
+        cache = Path(app.instance_path) / "cache"
+    if cache:
+        # A restart reads only the posts that changed (see content.read_cache).
+        collection.keep_on_disk(Path(cache) / "posts.pickle")
     # Read on first use, front matter only: bodies render when first viewed.
     app.extensions["posts"] = collection
 

@@ -463,6 +463,9 @@ def test_a_restarted_daemon_takes_the_unchanged_posts_from_its_cache(deployment)
     server, _, clone = deployment
     kept = clone / "instance" / "cache" / "posts.pickle"
     assert server.request("/blog?page=1").status == 200
+    deadline = time.monotonic() + 10        # saved once the page is answered
+    while not kept.is_file() and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert kept.is_file(), server.error_logs[-2000:]
     info = kept.stat()
     assert pwd.getpwuid(info.st_uid).pw_name == server.user

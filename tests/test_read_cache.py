@@ -2,6 +2,8 @@
 import logging
 import os
 import shutil
+import threading
+import time
 
 import pytest
 
@@ -35,6 +37,7 @@ def started(folder, cache):
     posts = PostCollection(folder, check_interval=0)
     posts.keep_on_disk(cache / "posts.pickle")
     posts.refresh(force=True)
+    posts.save()
     return posts
 
 
@@ -157,8 +160,10 @@ def test_a_cache_folder_that_cannot_be_made_is_reported_once_and_the_site_serves
     posts.keep_on_disk(blocker / "cache" / "posts.pickle")
     with caplog.at_level(logging.WARNING, logger="website"):
         posts.refresh(force=True)
+        posts.save()
         (posts_dir / "added.md").write_text(GOOD)
         posts.refresh(force=True)
+        posts.save()
     assert "added" in {p.slug for p in posts.all()}
     warnings = [r.getMessage() for r in caplog.records if "Can't keep the posts" in r.getMessage()]
     assert len(warnings) == 1
@@ -183,6 +188,7 @@ def test_the_app_keeps_its_posts_in_the_instance_folder_by_default(posts_dir, tm
     app = create_app({"TESTING": True, "POSTS_DIR": str(posts_dir), "SITE_URL": SITE_URL},
                      instance_path=str(instance))
     assert app.test_client().get("/blog").status_code == 200
+    app.extensions["posts"].save()      # waits for the save under way once the page is answered
     kept = instance / "cache" / "posts.pickle"
     assert kept.is_file()
     assert kept.stat().st_mode & 0o077 == 0
@@ -206,6 +212,7 @@ def test_every_page_of_a_restarted_app_is_the_same_as_of_a_first_start(make_app,
     urls += [f"/blog/{post.slug}" for post in sample_app.extensions["posts"].all()
              if not post.draft]
     first = {url: client.get(url).data for url in urls}
+    sample_app.extensions["posts"].save()
     del reads[:]
     restarted = make_app(folder).test_client()
     again = {url: restarted.get(url).data for url in urls}
@@ -230,3 +237,69 @@ def test_the_build_keeps_its_own_beside_its_output(make_app, posts_dir, tmp_path
     report = build(make_app(posts_dir), tmp_path / "site" / "build", jobs=1)
     assert reads == ["bare_header.md"]
     assert report.written >= 1
+
+
+def test_the_app_writes_it_once_the_page_is_answered(make_app, posts_dir, tmp_path,
+                                                      monkeypatch):
+    monkeypatch.setenv("FLASK_CACHE_DIR", str(tmp_path / "cache"))
+    app = make_app(posts_dir)
+    kept = tmp_path / "cache" / "posts.pickle"
+    during = []
+
+    @app.after_request
+    def look(response):
+        during.append(kept.exists())
+        return response
+
+    assert app.test_client().get("/blog").status_code == 200
+    app.extensions["posts"].save()          # waits for the thread that writes it
+    assert during == [False]
+    assert kept.is_file()
+    assert not app.extensions["posts"].unsaved
+
+
+def test_only_the_build_itself_writes_it_once_done(make_app, tmp_path, monkeypatch):
+    from website.build import workers
+    from website.build.builder import build
+
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    for n in range(120):
+        (folder / f"post-{n}.md").write_text(f"title: Post {n}\ndate: 2024-01-01\n\nText {n}.\n")
+    writers = tmp_path / "writers"
+    original = read_cache.ReadCache.save
+
+    def recording(self, *args):
+        with open(writers, "a") as handle:
+            handle.write(f"{os.getpid()}:{threading.current_thread().name}\n")
+        return original(self, *args)
+
+    monkeypatch.setattr(read_cache.ReadCache, "save", recording)
+    renderers = tmp_path / "renderers"
+    produce = workers.produce
+
+    def rendering(job, page):
+        with open(renderers, "a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return produce(job, page)
+
+    monkeypatch.setattr(workers, "produce", rendering)
+    build(make_app(folder), tmp_path / "site" / "build", jobs=2)
+    assert set(renderers.read_text().split()) - {str(os.getpid())}, "no worker was forked"
+    # Once, at the end: no thread of the parent while it forks, nor any worker.
+    assert writers.read_text().split() == [f"{os.getpid()}:MainThread"]
+
+
+def test_a_save_cut_short_long_ago_is_cleared_by_the_next(posts_dir, tmp_path):
+    cache = tmp_path / "cache"
+    started(posts_dir, cache)
+    stale, running = cache / ".posts.pickle-gone123", cache / ".posts.pickle-now456"
+    for path in (stale, running):
+        path.write_bytes(b"half a pickle")
+    hour_ago = time.time() - 3600
+    os.utime(stale, (hour_ago, hour_ago))
+    (posts_dir / "added.md").write_text(GOOD)
+    started(posts_dir, cache)
+    assert not stale.exists()
+    assert running.exists()          # another process may still be writing it
+    assert sorted(p.name for p in cache.iterdir()) == [running.name, "posts.pickle"]

@@ -88,6 +88,7 @@ def build(app, out, jobs=None, strict=False, full=False, progress=None):
         with production(app), compiled_templates(app, output.cache / "templates"):
             asking.join()
             report = _build(app, output, jobs or cores(), strict, full, progress)
+        app.extensions["posts"].save()
         cache.flush()
         _prune(cache, app)
     finally:
@@ -135,7 +136,8 @@ def production(app):
     The search index is left unbuilt: no page of the build searches. What
     only sets headers (the validators) is left out too: a build keeps
     bodies. URLs are worked out once each (:mod:`.url_memo`), and each post's
-    card in the listings once (:mod:`..web.post_cards`).
+    card in the listings once (:mod:`..web.post_cards`). The posts as read
+    are kept on disk by the build once done, not after each page.
     """
     saved = app.debug, app.config["SHOW_DRAFTS"], app.config["POSTS_CHECK_INTERVAL"]
     moment = dt.datetime.now(site_tz(app))
@@ -145,13 +147,15 @@ def production(app):
 
     hooks = app.before_request_funcs.setdefault(None, [])
     after = app.after_request_funcs.setdefault(None, [])
-    saved_hooks, saved_after = list(hooks), list(after)
+    teardown = app.teardown_request_funcs.setdefault(None, [])
+    saved_hooks, saved_after, saved_teardown = list(hooks), list(after), list(teardown)
     app.debug = False
     app.config["SHOW_DRAFTS"] = False
     app.config["POSTS_CHECK_INTERVAL"] = math.inf
     search = app.extensions.get("search.follow")
     hooks[:] = [pin_now] + [hook for hook in hooks if hook is not search]
     after[:] = [hook for hook in after if hook is not app.extensions.get("validators")]
+    teardown[:] = [hook for hook in teardown if hook is not app.extensions.get("posts.keep")]
     try:
         with app.app_context():
             collection().refresh(force=True, log=False)
@@ -160,7 +164,7 @@ def production(app):
             g.now = moment
             yield
     finally:
-        hooks[:], after[:] = saved_hooks, saved_after
+        hooks[:], after[:], teardown[:] = saved_hooks, saved_after, saved_teardown
         app.debug, app.config["SHOW_DRAFTS"], app.config["POSTS_CHECK_INTERVAL"] = saved
 
 

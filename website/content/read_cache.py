@@ -21,12 +21,16 @@ import os
 import pickle
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
 # Bumped when what is stored changes shape.
 FORMAT = 1
+# A half-written file older than this was left by a process that is gone
+# (a save takes well under a second, even at 10,000 posts).
+STALE_SECONDS = 600
 
 
 def code_version():
@@ -78,6 +82,19 @@ class ReadCache:
             stamps[path] = stamp
         return entries, stamps
 
+    def _sweep(self):
+        """Remove what a save cut short left behind (a process that exited while saving)."""
+        prefix = f".{self.path.name}-"
+        old = time.time() - STALE_SECONDS
+        with os.scandir(self.path.parent) as entries:
+            for entry in entries:
+                if entry.name.startswith(prefix):
+                    try:
+                        if entry.stat(follow_symlinks=False).st_mtime < old:
+                            os.unlink(entry.path)
+                    except OSError:
+                        pass
+
     def _trusted(self, info):
         if info.st_uid != os.geteuid() or info.st_mode & 0o022:
             return False
@@ -100,6 +117,8 @@ class ReadCache:
                 pickle.dump(self.key, handle, protocol=pickle.HIGHEST_PROTOCOL)
                 pickle.dump(kept, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, self.path)
+            temporary = None
+            self._sweep()
         except Exception as exc:  # noqa: BLE001 - the site serves without a cache
             if temporary is not None:
                 try:

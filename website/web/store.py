@@ -1,6 +1,7 @@
 """The app's post collection: created once, refreshed before each request."""
 import datetime as dt
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,6 +27,14 @@ def init_app(app):
     if cache:
         # A restart reads only the posts that changed (see content.read_cache).
         collection.keep_on_disk(Path(cache) / "posts.pickle")
+
+        @app.teardown_request
+        def _keep_posts(_error=None):
+            # Once the page is answered, not before it.
+            if collection.unsaved:
+                threading.Thread(target=collection.save, name="keep-posts", daemon=True).start()
+        # Named, so the static build (whose workers must not write it) can leave it out.
+        app.extensions["posts.keep"] = _keep_posts
     # Read on first use, front matter only: bodies render when first viewed.
     app.extensions["posts"] = collection
 

@@ -135,10 +135,12 @@ class PostCollection:
 
     def _keep(self, snapshot, old):
         """Mark ``snapshot`` for :meth:`save` unless its good posts are those of ``old``."""
-        good = {path for path, post in snapshot.entries.items()
-                if isinstance(post, self.document)}
-        if any(snapshot.entries[path] is not old.entries.get(path) for path in good) or \
-                len(good) != sum(isinstance(post, self.document) for post in old.entries.values()):
+        def good(entries):
+            return {path: post for path, post in entries.items() if isinstance(post, self.document)}
+
+        now, before = good(snapshot.entries), good(old.entries)
+        if now.keys() != before.keys() or any(post is not before[path]
+                                              for path, post in now.items()):
             self._unsaved = snapshot
 
     def _folder_stamp(self):

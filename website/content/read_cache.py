@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from . import render_cache
+
 logger = logging.getLogger(__name__)
 
 # Bumped when what is stored changes shape.
@@ -35,8 +37,7 @@ STALE_SECONDS = 600
 
 def code_version():
     """A hash of the code that decides what reading a post gives (this package)."""
-    source = b"".join(path.read_bytes() for path in sorted(Path(__file__).parent.glob("*.py")))
-    return hashlib.sha256(source).hexdigest()[:16]
+    return hashlib.sha256(render_cache.package_source()).hexdigest()[:16]
 
 
 class ReadCache:

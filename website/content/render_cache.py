@@ -4,6 +4,7 @@ The static build turns it on (:func:`use`), so a post whose text did not
 change is never rendered again, whichever process asks. Without a cache,
 :func:`render` simply renders.
 """
+import functools
 import hashlib
 import json
 import os
@@ -20,13 +21,18 @@ from . import rendering
 _active = None
 
 
+@functools.cache
+def package_source():
+    """The source of every module of this package, read once per process: what
+    decides what reading and rendering a post give (the Markdown extensions,
+    the renderer's bounds, the post model)."""
+    return b"".join(path.read_bytes() for path in sorted(Path(__file__).parent.glob("*.py")))
+
+
 def renderer_version():
     """A hash of what decides a body's HTML: the rendering code and library versions."""
-    # Every module of this package may take part (the Markdown extensions, the
-    # renderer's bounds, the post model), so all of them count.
-    source = b"".join(path.read_bytes() for path in sorted(Path(__file__).parent.glob("*.py")))
     versions = f"{markdown.__version__} {pygments.__version__} {pymdownx.__version__}"
-    return hashlib.sha256(source + versions.encode()).hexdigest()[:16]
+    return hashlib.sha256(package_source() + versions.encode()).hexdigest()[:16]
 
 
 def _dump_rendered(rendered):

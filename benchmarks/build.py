@@ -11,8 +11,10 @@ previous output, no cache): ours, ours without Pagefind (for what the search
 index adds), and Pelican 4.12's on the same posts in its format (one
 process, its cache off; see pelican_peer.py), and Pelican followed by the
 same Pagefind over its posts (the same site with the same search); with
-``--repeat N``, N rounds of the four, the fastest of each counting (and
-the rebuilds and the cold start below N times each too). The
+``--repeat N``, N rounds of the four, Pelican going first every other
+round, the fastest of each counting (and the rebuilds and the cold start
+below N times each too). Nothing is deleted before the last size is
+timed. The
 ratio of our full build to Pelican's (target: at most 0.5), then the same
 like for like: both with a search index, and neither. Then, on our first
 full build's output, a rebuild with nothing changed and a rebuild after
@@ -120,46 +122,56 @@ def best(runs):
     return min(runs, key=lambda row: row[0])
 
 
-def bench(count, jobs, repeat=1, pelican=True):
+def bench(count, jobs, scratch, repeat=1, pelican=True):
+    """Time everything on ``count`` posts, in a new folder of ``scratch``."""
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        posts = Path(tmp) / "posts"
-        posts.mkdir()
-        write_posts(posts, count)
-        peer = Path(tmp) / "pelican"
+    tmp = Path(scratch) / f"{count}-posts"
+    tmp.mkdir()
+    posts = tmp / "posts"
+    posts.mkdir()
+    write_posts(posts, count)
+    peer = tmp / "pelican"
+    if pelican:
+        pelican_peer.write_site(peer, post_specs(count))
+    # Every full build, of either engine, writes into a new folder, and
+    # nothing is deleted until the end: a file system makes new files
+    # slower for a while after many were deleted (ext4 skips recently
+    # freed inodes), which would charge one engine for the other's cleanup.
+    fulls, bares, peers, searching_peers = [], [], [], []
+    # Each round, the other engine goes first: whatever the machine did just
+    # before (a package install, another round's cleanup) weighs on both alike.
+
+    def ours(run):
+        fulls.append(run_build(posts, tmp / f"full-{run}" / "build", jobs))
+        bares.append(run_build(posts, tmp / f"bare-{run}" / "build", jobs, search=False))
+
+    def theirs(run):
         if pelican:
-            pelican_peer.write_site(peer, post_specs(count))
-        # Every full build, of either engine, writes into a new folder, and
-        # nothing is deleted until the end: a file system makes new files
-        # slower for a while after many were deleted (ext4 skips recently
-        # freed inodes), which would charge one engine for the other's cleanup.
-        fulls, bares, peers, searching_peers = [], [], [], []
-        for run in range(repeat):
-            fulls.append(run_build(posts, Path(tmp) / f"full-{run}" / "build", jobs))
-            bares.append(run_build(posts, Path(tmp) / f"bare-{run}" / "build", jobs,
-                                   search=False))
-            if pelican:
-                peers.append(run_pelican(peer, f"output-{run}"))
-                searching_peers.append(run_pelican(peer, f"searched-{run}", search=True))
-        rows.append((f"full build, {count} posts", *best(fulls)))
-        # The rebuilds work on the first full build's output and cache.
-        out = Path(tmp) / "full-0" / "build"
-        rows.append(("rebuild, nothing changed",
-                     *best(run_build(posts, out, jobs) for _ in range(repeat))))
-        edits = []
-        for run in range(repeat):       # each time another post edited, the fastest counting
-            edited = posts / f"post-{5 + run}.md"
-            edited.write_text(edited.read_text().replace("Some opening words",
-                                                         "Some edited words"))
-            edits.append(run_build(posts, out, jobs))
-        rows.append(("rebuild after editing one post", *best(edits)))
-        rows.append((NO_SEARCH, *best(bares)))
-        if pelican:
-            rows.append((PELICAN_SEARCH, *best(searching_peers)))
-            rows.append((f"Pelican 4.12 full build, {count}", *best(peers)))
-        cache = Path(tmp) / "app-cache"
-        first_start = cold_start(posts, cache)      # reads every post, and keeps them
-        restart = min(cold_start(posts, cache) for _ in range(repeat))
+            peers.append(run_pelican(peer, f"output-{run}"))
+            searching_peers.append(run_pelican(peer, f"searched-{run}", search=True))
+
+    for run in range(repeat):
+        for engine in ((ours, theirs) if run % 2 == 0 else (theirs, ours)):
+            engine(run)
+    rows.append((f"full build, {count} posts", *best(fulls)))
+    # The rebuilds work on the first full build's output and cache.
+    out = tmp / "full-0" / "build"
+    rows.append(("rebuild, nothing changed",
+                 *best(run_build(posts, out, jobs) for _ in range(repeat))))
+    edits = []
+    for run in range(repeat):       # each time another post edited, the fastest counting
+        edited = posts / f"post-{5 + run}.md"
+        edited.write_text(edited.read_text().replace("Some opening words",
+                                                     "Some edited words"))
+        edits.append(run_build(posts, out, jobs))
+    rows.append(("rebuild after editing one post", *best(edits)))
+    rows.append((NO_SEARCH, *best(bares)))
+    if pelican:
+        rows.append((PELICAN_SEARCH, *best(searching_peers)))
+        rows.append((f"Pelican 4.12 full build, {count}", *best(peers)))
+    cache = tmp / "app-cache"
+    first_start = cold_start(posts, cache)      # reads every post, and keeps them
+    restart = min(cold_start(posts, cache) for _ in range(repeat))
     for label, seconds, cpu, line, rss in rows:
         print(f"{label:<34} {seconds:6.2f} s  (CPU {cpu:6.2f} s, peak {rss:4.0f} MB per process)"
               f"  {line.split(' -> ')[0]}")
@@ -200,8 +212,10 @@ def main():
     print(f"flask build, {args.jobs or os.cpu_count()} worker processes; "
           f"load average {os.getloadavg()[0]:.1f}")
     results = {}
-    for count in args.posts:
-        results[count] = bench(count, args.jobs, args.repeat, args.pelican)
+    # One scratch folder for every size, removed at the very end (see bench).
+    with tempfile.TemporaryDirectory(prefix="bench-build-") as scratch:
+        for count in args.posts:
+            results[count] = bench(count, args.jobs, scratch, args.repeat, args.pelican)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
 

@@ -16,8 +16,9 @@ from ..content import render_cache, rendering
 from ..web import post_cards
 from ..web.images import prepare as prepare_images
 from ..web.pages import collection as page_collection
+from ..web.public import public_posts
 from ..web.store import collection, site_tz
-from . import layout, pages as site_pages, search, workers
+from . import head_start, layout, pages as site_pages, search, workers
 from .fetch import fetch
 from .output import Output, OutputError
 from .url_memo import memoized_url_for
@@ -84,14 +85,21 @@ def build(app, out, jobs=None, strict=False, full=False, progress=None):
     # while the posts are read; done before any worker is forked.
     asking = threading.Thread(target=search.pagefind, name="pagefind-version", daemon=True)
     asking.start()
+    head = None
+    jobs = jobs or cores()
     try:
         with production(app), compiled_templates(app, output.cache / "templates"):
             asking.join()
-            report = _build(app, output, jobs or cores(), strict, full, progress)
+            # Forked once no other thread runs: the posts' bodies, rendered on
+            # a spare core while this one plans (see head_start).
+            head = head_start.start(cache, public_posts(), jobs)
+            report = _build(app, output, jobs, strict, full, progress, head)
         app.extensions["posts"].save()
         cache.flush()
         _prune(cache, app)
     finally:
+        if head is not None:
+            head.stop()
         render_cache.use(None)
         cache.close()
         output.unlock()
@@ -168,7 +176,7 @@ def production(app):
         app.debug, app.config["SHOW_DRAFTS"], app.config["POSTS_CHECK_INTERVAL"] = saved
 
 
-def _build(app, output, jobs, strict, full, progress):
+def _build(app, output, jobs, strict, full, progress, head=None):
     report = Report(post_errors=collection().errors + page_collection().errors)
     if strict and report.post_errors:
         raise BuildError(f"{len(report.post_errors)} post(s) with errors (--strict)",
@@ -196,6 +204,8 @@ def _build(app, output, jobs, strict, full, progress):
     old_files = set(manifest) if manifest else _files_in(previous)
     kept_index = set() if todo else search.kept_files(pages, manifest)
     if not todo and wanted | kept_index == old_files:
+        if head is not None:
+            head.stop()
         # Nothing to render, and the search index (if any) is still the right one.
         report.pages = report.unchanged = len(old_files)
         report.folder = previous
@@ -213,7 +223,7 @@ def _build(app, output, jobs, strict, full, progress):
                                            output.cache / "pagefind-work", jobs))
     try:
         _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, progress,
-              index_posts)
+              index_posts, head)
         _copy_folder_indexes(folder, copies, report)
         report.search = indexing[0].finish()
         if strict and report.page_errors:
@@ -277,7 +287,7 @@ def _files_in(folder):
 
 
 def _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, progress,
-          after_posts):
+          after_posts, head=None):
     """Render ``todo`` and carry ``carried`` into ``folder``: the posts' own pages
     first, then the rest, with ``after_posts()`` started alongside.
 
@@ -312,6 +322,8 @@ def _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, p
     # time, which the listings (second round) then reuse instead of every
     # worker working them out again; the cache keeps them for later builds.
     cache = render_cache._active
+    if head is not None:
+        head.stop()     # before the workers are forked: what it rendered is in the cache
     if cache is not None:
         workers.recall(app, cache)
     first = [i for i in todo if pages[i].post]

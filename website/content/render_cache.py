@@ -93,6 +93,12 @@ class RenderCache:
                                          (key,)).fetchone()
         return _load_rendered(row[0]) if row else None
 
+    def keys(self):
+        """The keys of every body kept (see :meth:`key`), as a set."""
+        with self._lock:
+            pending = set(self._pending)
+        return pending | {row[0] for row in self._connection().execute("SELECT key FROM bodies")}
+
     def put(self, text, rendered):
         """Keep ``rendered`` for ``text`` (written at the next :meth:`flush`)."""
         with self._lock:

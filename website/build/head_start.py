@@ -1,0 +1,90 @@
+"""Render post bodies on an idle core while the build plans.
+
+Between reading the posts and forking the workers, the build works in one
+process: it fingerprints every page, compiles the templates, and so on. A
+machine with more cores than one leaves the others idle meanwhile, so one
+forked process renders the posts' Markdown into the render cache
+(:mod:`..content.render_cache`), where the workers find it. It is stopped
+(and waited for) before the workers are forked, so no body is rendered
+twice; what it did not reach, the workers render as before.
+"""
+import gc
+import multiprocessing
+import os
+
+from ..content import rendering
+from ..content import render_cache
+
+# Bodies rendered between two writes to the cache (what a stop may lose, at most).
+BATCH = 8
+# Fewer posts to render than this: not worth a process.
+FEW = 16
+
+
+class HeadStart:
+    """A process rendering ``posts``' bodies into ``cache`` until :meth:`stop`."""
+
+    def __init__(self, cache, posts):
+        self.cache = cache
+        self._stop = None
+        self._process = None
+        todo = _not_cached(cache, posts)
+        if len(todo) < FEW or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        context = multiprocessing.get_context("fork")
+        self._stop = context.Event()
+        self._process = context.Process(target=_render_until_stopped,
+                                        args=(cache, todo, self._stop),
+                                        name="head-start", daemon=True)
+        # The child never frees what the parent holds: keep its collector off it.
+        gc.freeze()
+        try:
+            self._process.start()
+        finally:
+            gc.unfreeze()
+
+    def stop(self):
+        """Stop the process and wait for it (it writes what it rendered first)."""
+        if self._process is None:
+            return
+        self._stop.set()
+        self._process.join(timeout=60)
+        if self._process.is_alive():    # stuck on one body: what it wrote is kept
+            self._process.kill()
+            self._process.join()
+        self._process = None
+
+
+def start(cache, posts, jobs):
+    """A :class:`HeadStart` on ``posts`` if there is a spare core and a cache, else None."""
+    if cache is None or jobs < 2:
+        return None
+    return HeadStart(cache, posts)
+
+
+def _not_cached(cache, posts):
+    """The posts whose body the cache lacks: the oldest first (the workers start with
+    the newest, as the sitemap lists them)."""
+    kept = cache.keys()
+    return [post for post in reversed(posts) if cache.key(post.body) not in kept]
+
+
+def _render_until_stopped(cache, posts, stop):
+    try:
+        os.nice(5)      # the parent's planning comes first, if a core is short
+    except OSError:
+        pass
+    done = 0
+    for post in posts:
+        if stop.is_set():
+            break
+        try:
+            cache.put(post.body, rendering.render(post.body))
+        except Exception:  # noqa: BLE001 - the worker rendering its page reports it
+            continue
+        done += 1
+        if done % BATCH == 0:
+            cache.flush()
+    cache.flush()
+    cache.close()
+    render_cache.use(None)

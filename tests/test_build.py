@@ -5,6 +5,7 @@ import os
 import random
 import shutil
 import struct
+import time
 import zlib
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -676,3 +677,38 @@ def test_a_tag_page_is_rendered_again_only_when_what_it_shows_changed(make_app, 
     # One more post: every page of the tag shows the new count (and shifts its posts).
     assert all(again[name] != after[name] for name in
                ("blog/tag/t.html", "blog/tag/t/page/2.html", "blog/tag/t/page/3.html"))
+
+
+def test_the_head_start_renders_into_the_cache_until_stopped(make_app, site_posts, tmp_path):
+    from website.build import head_start
+    from website.content import rendering
+    from website.content.render_cache import RenderCache
+    from website.web.public import public_posts
+    for n in range(2 * head_start.FEW):
+        (site_posts / f"more-{n}.md").write_text(
+            f"title: More {n}\ndate: 2021-01-01\n\n- [x] done\n- item ~~{n}~~\n\n"
+            f"```python\nprint({n})\n```\n", encoding="utf-8")
+    app = make_app(site_posts)
+    cache = RenderCache(tmp_path / "bodies.sqlite")
+    with app.test_request_context("/"):
+        posts = public_posts()
+    assert len(posts) >= head_start.FEW
+    assert head_start.start(cache, posts, jobs=1) is None       # no spare core
+    head = head_start.start(cache, posts, jobs=2)
+    assert head.running
+    deadline = time.monotonic() + 60
+    while len(cache.keys()) < head_start.BATCH and time.monotonic() < deadline:
+        time.sleep(0.05)
+    head.stop()
+    assert not head.running
+    rendered = cache.keys()
+    assert len(rendered) >= head_start.BATCH
+    for post in posts:
+        if cache.key(post.body) in rendered:
+            assert cache.get(post.body) == rendering.render(post.body), post.slug
+    # Once every body is kept, nothing is worth a process.
+    for post in posts:
+        cache.put(post.body, rendering.render(post.body))
+    cache.flush()
+    assert not head_start.start(cache, posts, jobs=2).running
+    cache.close()

@@ -204,8 +204,6 @@ def _build(app, output, jobs, strict, full, progress, head=None):
     old_files = set(manifest) if manifest else _files_in(previous)
     kept_index = set() if todo else search.kept_files(pages, manifest)
     if not todo and wanted | kept_index == old_files:
-        if head is not None:
-            head.stop()
         # Nothing to render, and the search index (if any) is still the right one.
         report.pages = report.unchanged = len(old_files)
         report.folder = previous

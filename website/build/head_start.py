@@ -13,7 +13,6 @@ import multiprocessing
 import os
 
 from ..content import rendering
-from ..content import render_cache
 
 # Bodies rendered between two writes to the cache (what a stop may lose, at most).
 BATCH = 8
@@ -25,9 +24,10 @@ class HeadStart:
     """A process rendering ``posts``' bodies into ``cache`` until :meth:`stop`."""
 
     def __init__(self, cache, posts):
-        self.cache = cache
         self._stop = None
         self._process = None
+        # Worked out here, not in the process: a rebuild whose bodies are all
+        # cached (most edits) forks nothing.
         todo = _not_cached(cache, posts)
         if len(todo) < FEW or "fork" not in multiprocessing.get_all_start_methods():
             return
@@ -42,6 +42,11 @@ class HeadStart:
             self._process.start()
         finally:
             gc.unfreeze()
+
+    @property
+    def running(self):
+        """True until :meth:`stop` (False if nothing was worth a process)."""
+        return self._process is not None
 
     def stop(self):
         """Stop the process and wait for it (it writes what it rendered first)."""
@@ -87,4 +92,3 @@ def _render_until_stopped(cache, posts, stop):
             cache.flush()
     cache.flush()
     cache.close()
-    render_cache.use(None)

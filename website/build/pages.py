@@ -1,11 +1,13 @@
 """Every URL the build writes, where it goes, and a fingerprint of what it shows.
 
-The URLs come from where the sitemap's do (:func:`public_pages`), plus the
-feeds, ``robots.txt``, the 404 page, the static files, the code stylesheet
-and the static search page (:mod:`.search`, the one page not asked of the app). A page's fingerprint hashes everything its bytes depend on: the
-posts it shows (their file's digest), the site's settings, templates, code
-and static files. A page whose fingerprint is unchanged since the last build
-is not rendered again.
+The URLs are the sitemap's (:func:`public_routes`, each with its endpoint,
+so no URL is matched against the routes again), plus the feeds,
+``robots.txt``, the 404 page, the static files, the code stylesheet and the
+static search page (:mod:`.search`, the one page not asked of the app). A
+page's fingerprint hashes everything its bytes depend on: the posts it shows
+(their file's digest), the site's settings, templates, code and static
+files. A page whose fingerprint is unchanged since the last build is not
+rendered again.
 """
 import datetime as dt
 import hashlib
@@ -13,19 +15,16 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from flask import current_app, url_for
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import RequestRedirect
 
 from ..content.collection import tag_index
 from ..web.assets import code_css_url
 from ..web.pages import collection as page_collection, nav_links
-from ..web.public import public_posts, site_url
+from ..web.public import external_url, public_posts, site_url
 from ..web.related import related_posts
 from ..web.series import series_posts
-from ..web.sitemap import public_pages
+from ..web.sitemap import public_routes
 from . import layout, search, search_parts
 
 PACKAGE = Path(__file__).resolve().parent.parent
@@ -109,7 +108,6 @@ def site_pages(site):
     :param site: the hash from :func:`site_fingerprint`.
     """
     posts = public_posts()
-    match = current_app.url_map.bind("localhost").match
     prefix = site_url()
     pages, seen = [], set()
 
@@ -121,9 +119,8 @@ def site_pages(site):
         digest.update(repr(inputs).encode())
         pages.append(Page(url, html, digest.hexdigest(), cost, status, post, "", static_search))
 
-    for absolute, _lastmod in public_pages():
-        url = absolute[len(prefix):] if absolute.startswith(prefix) else urlsplit(absolute).path
-        endpoint, values = _endpoint(url, match)
+    for endpoint, values, _shown in public_routes():
+        url = external_url(endpoint, **values)[len(prefix):]
         add(url, _inputs(endpoint, values, posts), cost=_cost(endpoint, values, posts),
             post=values.get("slug", "") if endpoint == "blog.post" else "")
     add(url_for("feeds.site_feed"), _versions(posts[:_setting("FEED_POSTS")]), html=False)
@@ -150,14 +147,6 @@ def _setting(name):
 def _versions(posts):
     """What identifies what ``posts`` show: each one's slug and file digest, in order."""
     return [(post.slug, post.digest) for post in posts]
-
-
-def _endpoint(url, match):
-    """The endpoint and arguments of ``url`` (percent-encoded, as the sitemap has it)."""
-    try:
-        return match(unquote(urlsplit(url).path), method="GET")
-    except (HTTPException, RequestRedirect):
-        return None, {}
 
 
 def _inputs(endpoint, values, posts):

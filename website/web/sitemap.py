@@ -27,32 +27,37 @@ def init_app(app):
 def public_pages():
     """``[(absolute URL, lastmod datetime or None)]`` for every public page."""
     tz = site_tz()
+    return [(external_url(endpoint, **values),
+             max((item.updated_at(tz) for item in shown), default=None))
+            for endpoint, values, shown in public_routes()]
+
+
+def public_routes():
+    """``[(endpoint, values, shown)]`` for every public page, in the sitemap's order.
+
+    ``shown`` holds what the page's ``lastmod`` comes from: the posts it
+    lists, the post itself, or the standalone page.
+    """
     posts = public_posts()
-    newest = max((post.updated_at(tz) for post in posts), default=None)
-    entries = [(external_url("blog.home"), newest)]
-    entries += _pages(posts, "blog.index")
-    entries.append((external_url("archive.archive"), newest))
-    entries += [(external_url("blog.post", slug=post.slug), post.updated_at(tz))
-                for post in posts]
+    routes = [("blog.home", {}, posts)]
+    routes += _pages(posts, "blog.index")
+    routes.append(("archive.archive", {}, posts))
+    routes += [("blog.post", {"slug": post.slug}, (post,)) for post in posts]
     for slug, (_name, tagged) in sorted(tag_index(posts).items()):
-        entries += _pages(tagged, "blog.tag", tag=slug)
-    entries += [(external_url("pages.page", slug=page.slug), page.updated_at(tz))
-                for page in standalone_pages()]
-    return entries
+        routes += _pages(tagged, "blog.tag", tag=slug)
+    routes += [("pages.page", {"slug": page.slug}, (page,)) for page in standalone_pages()]
+    return routes
 
 
 def _pages(posts, endpoint, **values):
-    """The pages of a paginated list of ``posts``, each with its newest change."""
-    tz = site_tz()
+    """The pages of a paginated list of ``posts``, each with the posts it shows."""
     per_page = max(1, int(current_app.config["POSTS_PER_PAGE"]))
     pages = max(1, -(-len(posts) // per_page))
-    newest = max((post.updated_at(tz) for post in posts), default=None)
-    entries = [(external_url(endpoint, **values), newest)]
+    routes = [(endpoint, values, posts)]
     for page in range(2, pages + 1):
-        chunk = posts[(page - 1) * per_page:page * per_page]
-        entries.append((external_url(endpoint, page=page, **values),
-                        max(post.updated_at(tz) for post in chunk)))
-    return entries
+        routes.append((endpoint, {"page": page, **values},
+                       posts[(page - 1) * per_page:page * per_page]))
+    return routes
 
 
 @bp.get("/sitemap.xml")

@@ -305,12 +305,13 @@ class _Indexing:
     def _place_part(self, part):
         """Put ``part``'s files in the build folder (in its thread); what was placed."""
         bundle = part.folder == search_parts.BUNDLE
-        placed = []
+        placed, made = [], set()
         try:
             for relative in _relative_files(part.index):
                 if search_parts.kept(relative, bundle):
                     placed.append(_place(part.index / relative, f"{part.folder}/{relative}",
-                                         part.key, self.folder, self.previous, part.manifest))
+                                         part.key, self.folder, self.previous, part.manifest,
+                                         made))
         except OSError:
             for name, _entry, _written in placed:     # none of a part, rather than half
                 (self.folder / name).unlink(missing_ok=True)
@@ -434,19 +435,32 @@ def _relative_files(root):
     return sorted(found)
 
 
-def _place(source, name, key, folder, previous, manifest):
+def _place(source, name, key, folder, previous, manifest, made):
     """Write one index file into ``folder``, or link the last build's if the bytes are the same.
+
+    A part has thousands of small files (one per post): plain system calls,
+    and each folder made once (``made``: the folders made so far).
 
     :return: ``(name, its manifest entry, True if written)``.
     """
-    data = source.read_bytes()
+    with open(source, "rb") as handle:
+        data = handle.read()
     sha = hashlib.sha256(data).hexdigest()
-    target = folder / name
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = os.path.join(folder, name)
+    parent = os.path.dirname(target)
+    if parent not in made:
+        os.makedirs(parent, exist_ok=True)
+        made.add(parent)
     written = not (previous is not None
                    and _same_as_before(previous / name, manifest.get(name), sha, data))
     if written:
-        target.write_bytes(data)
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view):]
+        finally:
+            os.close(descriptor)
     else:
         workers.link_or_copy(previous / name, target)
     return name, {"url": "/" + name, "fingerprint": key, "sha": sha, "made_by": MADE_BY}, written

@@ -14,7 +14,8 @@
 #      version's site from that copy with --strict into build/, beside the
 #      live one, and pre-compress it: the build link then points at it in
 #      one rename, and Apache answers every built URL from the new files;
-#   5. fast-forward the working tree to exactly the checked commit, then
+#   5. fast-forward the working tree to exactly the checked commit (each new
+#      or changed file put in place with one rename), then
 #      `flask --app website images` (resized copies of new images), and
 #   6. touch website.wsgi: mod_wsgi restarts the site's daemon processes
 #      gracefully on the next request. Apache itself is not restarted.
@@ -101,6 +102,37 @@ build_version() {
         || err "the build failed (above); nothing was changed and the site still runs $(git rev-parse --short HEAD)"
 }
 
+# Fast-forward the working tree to the checked commit. Git replaces a file by
+# removing it and writing it again, and the running site, which looks at its
+# posts folder when the folder changes, could catch a post missing or empty
+# (a 404 in the middle of a deploy). So each added or changed file is first
+# written beside itself and renamed into place; git then finds those already
+# right and only removes the deleted ones.
+switch_tree() {
+    local target=$1 mode path folder temporary
+    while IFS= read -r -d '' path; do
+        if [ -e "$path" ] || [ -L "$path" ]; then
+            err "$path is in the way: not tracked, and $(git rev-parse --short "$target") adds it; move it and run the update again"
+        fi
+    done < <(git diff --name-only -z --no-renames --diff-filter=A HEAD "$target")
+    while IFS= read -r -d '' path; do
+        mode=$(git ls-tree "$target" -- "$path" | cut -d' ' -f1)
+        folder=$(dirname "$path")
+        temporary="$folder/.$(basename "$path").update-$$"
+        mkdir -p "$folder"
+        rm -f "$temporary"
+        case $mode in
+            120000) ln -s "$(git cat-file blob "$target:$path")" "$temporary" ;;
+            100644|100755)
+                git cat-file blob "$target:$path" >"$temporary"
+                if [ "$mode" = 100755 ]; then chmod +x "$temporary"; fi ;;
+            *) continue ;;      # a submodule: left to git
+        esac
+        mv -f -T "$temporary" "$path"
+    done < <(git diff --name-only -z --no-renames --diff-filter=AM HEAD "$target")
+    git reset --quiet --hard "$target" || err "moving the working tree to $target failed"
+}
+
 main() {
     PROJECT_DIR=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
     parse_args "$@"
@@ -132,7 +164,7 @@ main() {
     check_version "$target"
 
     build_version "$target"
-    git merge --quiet --ff-only "$target" || err "fast-forward to $target failed"
+    switch_tree "$target"
     # Resized copies of new images now, not on the first visitors' requests
     # (the site makes any that are missing itself, so a failure here is not fatal).
     "$VENV_DIR/bin/flask" --app website images || say "warning: flask --app website images failed; the site will make the image variants itself"

@@ -641,6 +641,56 @@ def test_update_builds_then_switches_code_and_build_atomically(deployment):
     assert f"<id>{SITE_URL}/blog/served-by-mod-wsgi</id>" in server.request("/feed.xml").text
 
 
+def test_update_puts_each_new_or_changed_file_in_place_in_one_rename(deployment):
+    """The live site must never see a post missing or empty: git's own checkout
+    removes a file before writing it again, so the update renames each one in."""
+    server, origin, clone = deployment
+    (origin / "posts" / "served-by-mod-wsgi.md").write_text(POST.format(edition="third"))
+    (origin / "posts" / "added-by-the-update.md").write_text(
+        "---\ntitle: Added by the update\ndate: 2026-01-04\n---\n\nNew.\n")
+    (origin / "posts" / "notes-(part-2).md").unlink()
+    tool = origin / "deploy" / "hello.sh"
+    tool.write_text("#!/bin/sh\necho hello\n")
+    tool.chmod(0o755)
+    (origin / "deploy" / "hello-again.sh").symlink_to("hello.sh")
+    git(origin, "add", "--all")
+    git(origin, "commit", "--quiet", "-m", "Add, change, remove")
+    edited = clone / "posts" / "served-by-mod-wsgi.md"
+    inode = edited.stat().st_ino
+
+    result = run_update(clone)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert git(clone, "rev-parse", "HEAD") == git(origin, "rev-parse", "HEAD")
+    # Exactly the new commit's tree: nothing left over, nothing missing, modes kept.
+    assert git(clone, "status", "--porcelain", "--untracked-files=all",
+               "--", "posts", "deploy", "static") == ""
+    assert "third edition" in edited.read_text() and edited.stat().st_ino != inode
+    assert not (clone / "posts" / "notes-(part-2).md").exists()
+    assert (clone / "posts" / "added-by-the-update.md").is_file()
+    assert os.access(clone / "deploy" / "hello.sh", os.X_OK)
+    assert os.readlink(clone / "deploy" / "hello-again.sh") == "hello.sh"
+    assert not list(clone.rglob(".*.update-*"))
+    assert server.request("/blog/added-by-the-update?x=1").status == 200
+
+
+def test_update_stops_before_overwriting_an_untracked_file(deployment):
+    server, origin, clone = deployment
+    (origin / "posts" / "added-by-the-update-too.md").write_text(
+        "---\ntitle: Added by the update too\ndate: 2026-01-05\n---\n\nNew.\n")
+    git(origin, "add", "--all")
+    git(origin, "commit", "--quiet", "-m", "Add a post")
+    mine = clone / "posts" / "added-by-the-update-too.md"
+    mine.write_text("Written on the server, never committed.\n")
+    deployed = git(clone, "rev-parse", "HEAD")
+
+    result = run_update(clone)
+    assert result.returncode != 0 and "is in the way" in result.stderr
+    assert mine.read_text() == "Written on the server, never committed.\n"
+    assert git(clone, "rev-parse", "HEAD") == deployed
+    mine.unlink()           # moved away: the update goes through
+    assert run_update(clone).returncode == 0
+
+
 def test_an_edit_on_the_server_and_a_scheduled_post_appear_with_the_next_build(deployment):
     server, _, clone = deployment
     post = clone / "posts" / "another-post.md"

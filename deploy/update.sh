@@ -6,8 +6,9 @@
 #   -h, --help   show this help
 #
 # Run it as the project's owner (as root it switches to the owner). Steps:
-#   1. fetch the branch's upstream; stop if the change is not a fast-forward
-#      or the working tree has local edits;
+#   1. fetch the branch's upstream; stop if the change is not a fast-forward,
+#      the working tree has local edits, or an untracked file is where the
+#      new version adds one;
 #   2. install requirements.txt into the venv, only if it changed;
 #   3. `flask --app website check` on the new version, in a temporary copy;
 #   4. holding the build lock (no timer build in between), build the new
@@ -108,14 +109,24 @@ build_version() {
 # (a 404 in the middle of a deploy). So each added or changed file is first
 # written beside itself and renamed into place; git then finds those already
 # right and only removes the deleted ones.
+# An untracked file where the new version adds one: git would refuse to
+# overwrite it, so stop before anything changes.
+check_nothing_in_the_way() {
+    local target=$1 path
+    local -a added
+    mapfile -d '' added < <(git diff --name-only -z --no-renames --diff-filter=A HEAD "$target")
+    for path in "${added[@]}"; do
+        if [ -e "$path" ] || [ -L "$path" ]; then
+            err "$path is in the way: not tracked, and $(git rev-parse --short "$target") adds it; move it and run the update again (nothing was changed)"
+        fi
+    done
+}
+
 switch_tree() {
     local target=$1 mode path folder temporary
-    while IFS= read -r -d '' path; do
-        if [ -e "$path" ] || [ -L "$path" ]; then
-            err "$path is in the way: not tracked, and $(git rev-parse --short "$target") adds it; move it and run the update again"
-        fi
-    done < <(git diff --name-only -z --no-renames --diff-filter=A HEAD "$target")
-    while IFS= read -r -d '' path; do
+    local -a changed
+    mapfile -d '' changed < <(git diff --name-only -z --no-renames --diff-filter=AM HEAD "$target")
+    for path in "${changed[@]}"; do
         mode=$(git ls-tree "$target" -- "$path" | cut -d' ' -f1)
         folder=$(dirname "$path")
         temporary="$folder/.$(basename "$path").update-$$"
@@ -124,12 +135,15 @@ switch_tree() {
         case $mode in
             120000) ln -s "$(git cat-file blob "$target:$path")" "$temporary" ;;
             100644|100755)
-                git cat-file blob "$target:$path" >"$temporary"
+                # With the smudge filters and line endings a checkout applies (LFS...).
+                git cat-file --filters "$target:$path" >"$temporary"
                 if [ "$mode" = 100755 ]; then chmod +x "$temporary"; fi ;;
             *) continue ;;      # a submodule: left to git
         esac
         mv -f -T "$temporary" "$path"
-    done < <(git diff --name-only -z --no-renames --diff-filter=AM HEAD "$target")
+        # Staged as they are, so the reset below sees them right and leaves them.
+        git update-index --add -- "$path"
+    done
     git reset --quiet --hard "$target" || err "moving the working tree to $target failed"
 }
 
@@ -158,6 +172,7 @@ main() {
     git merge-base --is-ancestor HEAD "$target" \
         || err "$upstream is not a fast-forward of the deployed commit (local commits or rewritten history); nothing was changed"
 
+    check_nothing_in_the_way "$target"
     WORK_DIR=$(mktemp -d)
     trap cleanup EXIT
     if requirements_changed "$target"; then install_requirements "$target"; fi

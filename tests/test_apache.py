@@ -653,6 +653,13 @@ def test_update_puts_each_new_or_changed_file_in_place_in_one_rename(deployment)
     tool.write_text("#!/bin/sh\necho hello\n")
     tool.chmod(0o755)
     (origin / "deploy" / "hello-again.sh").symlink_to("hello.sh")
+    # A file a checkout filters (as Git LFS does): written as a checkout writes
+    # it, once (git's reset must find it right, not remove and write it again).
+    (origin / ".gitattributes").write_text("*.shout filter=shout\n")
+    (origin / "deploy" / "notice.shout").write_text("quiet words\n")
+    smudged = clone.parent / "smudged.log"
+    git(clone, "config", "filter.shout.smudge", f"{{ tr '\\0' ' ' </proc/$PPID/cmdline; echo; }} >>'{smudged}'; tr a-z A-Z")
+    git(clone, "config", "filter.shout.clean", "tr A-Z a-z")
     git(origin, "add", "--all")
     git(origin, "commit", "--quiet", "-m", "Add, change, remove")
     edited = clone / "posts" / "served-by-mod-wsgi.md"
@@ -663,12 +670,15 @@ def test_update_puts_each_new_or_changed_file_in_place_in_one_rename(deployment)
     assert git(clone, "rev-parse", "HEAD") == git(origin, "rev-parse", "HEAD")
     # Exactly the new commit's tree: nothing left over, nothing missing, modes kept.
     assert git(clone, "status", "--porcelain", "--untracked-files=all",
-               "--", "posts", "deploy", "static") == ""
+               "--", "posts", "deploy", "static", ".gitattributes") == ""
     assert "third edition" in edited.read_text() and edited.stat().st_ino != inode
     assert not (clone / "posts" / "notes-(part-2).md").exists()
     assert (clone / "posts" / "added-by-the-update.md").is_file()
     assert os.access(clone / "deploy" / "hello.sh", os.X_OK)
     assert os.readlink(clone / "deploy" / "hello-again.sh") == "hello.sh"
+    assert (clone / "deploy" / "notice.shout").read_text() == "QUIET WORDS\n"
+    writers = [line.split()[1] for line in smudged.read_text().splitlines()]
+    assert writers.count("cat-file") == 1 and "reset" not in writers, writers
     assert not list(clone.rglob(".*.update-*"))
     assert server.request("/blog/added-by-the-update?x=1").status == 200
 
@@ -687,6 +697,7 @@ def test_update_stops_before_overwriting_an_untracked_file(deployment):
     assert result.returncode != 0 and "is in the way" in result.stderr
     assert mine.read_text() == "Written on the server, never committed.\n"
     assert git(clone, "rev-parse", "HEAD") == deployed
+    assert "building" not in result.stdout        # stopped before the build
     mine.unlink()           # moved away: the update goes through
     assert run_update(clone).returncode == 0
 

@@ -103,12 +103,6 @@ build_version() {
         || err "the build failed (above); nothing was changed and the site still runs $(git rev-parse --short HEAD)"
 }
 
-# Fast-forward the working tree to the checked commit. Git replaces a file by
-# removing it and writing it again, and the running site, which looks at its
-# posts folder when the folder changes, could catch a post missing or empty
-# (a 404 in the middle of a deploy). So each added or changed file is first
-# written beside itself and renamed into place; git then finds those already
-# right and only removes the deleted ones.
 # An untracked file where the new version adds one: git would refuse to
 # overwrite it, so stop before anything changes.
 check_nothing_in_the_way() {
@@ -122,6 +116,12 @@ check_nothing_in_the_way() {
     done
 }
 
+# Fast-forward the working tree to the checked commit. Git replaces a file by
+# removing it and writing it again, and the running site, which looks at its
+# posts folder when the folder changes, could catch a post missing or empty
+# (a 404 in the middle of a deploy). So each added or changed file is first
+# written beside itself and renamed into place; git then finds those already
+# right and only removes the deleted ones.
 switch_tree() {
     local target=$1 mode path folder temporary
     local -a changed

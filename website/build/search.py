@@ -438,8 +438,8 @@ def _relative_files(root):
 def _place(source, name, key, folder, previous, manifest, made):
     """Write one index file into ``folder``, or link the last build's if the bytes are the same.
 
-    A part has thousands of small files (one per post): plain system calls,
-    and each folder made once (``made``: the folders made so far).
+    A part has thousands of small files (one per post): plain paths, and each
+    folder made once (``made``: the folders made so far).
 
     :return: ``(name, its manifest entry, True if written)``.
     """
@@ -454,13 +454,8 @@ def _place(source, name, key, folder, previous, manifest, made):
     written = not (previous is not None
                    and _same_as_before(previous / name, manifest.get(name), sha, data))
     if written:
-        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(descriptor, view):]
-        finally:
-            os.close(descriptor)
+        with open(target, "wb") as handle:
+            handle.write(data)
     else:
         workers.link_or_copy(previous / name, target)
     return name, {"url": "/" + name, "fingerprint": key, "sha": sha, "made_by": MADE_BY}, written

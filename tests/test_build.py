@@ -712,3 +712,37 @@ def test_the_head_start_renders_into_the_cache_until_stopped(make_app, site_post
     cache.flush()
     assert not head_start.start(cache, posts, jobs=2).running
     cache.close()
+
+
+def test_a_first_build_s_head_start_reads_the_posts_itself(make_app, site_posts, tmp_path):
+    # Forked before the collection is read: it reads the files, one by one,
+    # and renders each published body into the cache (drafts and bad files
+    # left alone).
+    from website.build import head_start
+    from website.content import rendering
+    from website.content.render_cache import RenderCache
+    for n in range(head_start.FEW):
+        (site_posts / f"more-{n}.md").write_text(
+            f"title: More {n}\ndate: 2021-01-01\n\n| a | b |\n|---|---|\n| {n} | x |\n",
+            encoding="utf-8")
+    (site_posts / "secret.md").write_text("title: Secret\ndate: 2021-01-01\ndraft: true\n\n"
+                                          "Not yet.\n", encoding="utf-8")
+    (site_posts / "broken.md").write_text("title: [unclosed\n\nText.\n", encoding="utf-8")
+    app = make_app(site_posts)
+    collection = app.extensions["posts"]
+    cache = RenderCache(tmp_path / "bodies.sqlite")
+    assert head_start.start_reading(cache, collection, jobs=1) is None     # no spare core
+    head = head_start.start_reading(cache, collection, jobs=2)
+    assert head.running
+    with app.app_context():
+        posts = collection.all()
+    assert any(post.draft for post in posts) and collection.errors
+    wanted = {cache.key(post.body): post for post in posts if not post.draft}
+    deadline = time.monotonic() + 60
+    while len(cache.keys()) < len(wanted) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    head.stop()
+    assert cache.keys() == set(wanted)          # every published body, and only those
+    for key, post in wanted.items():
+        assert cache.get(post.body) == rendering.render(post.body), post.slug
+    cache.close()

@@ -80,21 +80,26 @@ def build(app, out, jobs=None, strict=False, full=False, progress=None):
     cache = render_cache.RenderCache(output.cache / "bodies.sqlite")
     render_cache.use(cache)
     # The build's own, beside its output: a build into a new folder reads every post.
-    app.extensions["posts"].keep_on_disk(output.cache / "posts.pickle")
-    # Whether Pagefind runs here (it is asked its version) is found out
-    # while the posts are read; done before any worker is forked.
-    asking = threading.Thread(target=search.pagefind, name="pagefind-version", daemon=True)
-    asking.start()
-    head = None
+    kept = output.cache / "posts.pickle"
+    posts = app.extensions["posts"]
+    posts.keep_on_disk(kept)
     jobs = jobs or cores()
+    head = None
     try:
+        # The posts' bodies, rendered on a spare core while this one reads
+        # and plans (see head_start); forked while no other thread runs.
+        if not kept.exists():
+            head = head_start.start_reading(cache, posts, jobs)
+        # Whether Pagefind runs here (it is asked its version) is found out
+        # while the posts are read; done before any worker is forked.
+        asking = threading.Thread(target=search.pagefind, name="pagefind-version", daemon=True)
+        asking.start()
         with production(app), compiled_templates(app, output.cache / "templates"):
             asking.join()
-            # Forked once no other thread runs: the posts' bodies, rendered on
-            # a spare core while this one plans (see head_start).
-            head = head_start.start(cache, public_posts(), jobs)
+            if head is None:
+                head = head_start.start(cache, public_posts(), jobs)
             report = _build(app, output, jobs, strict, full, progress, head)
-        app.extensions["posts"].save()
+        posts.save()
         cache.flush()
         _prune(cache, app)
     finally:

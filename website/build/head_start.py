@@ -1,12 +1,18 @@
 """Render post bodies on an idle core while the build plans.
 
-Between reading the posts and forking the workers, the build works in one
-process: it fingerprints every page, compiles the templates, and so on. A
+Until the workers are forked, the build works in one process: it reads
+the posts, fingerprints every page, compiles the templates, and so on. A
 machine with more cores than one leaves the others idle meanwhile, so one
 forked process renders the posts' Markdown into the render cache
 (:mod:`..content.render_cache`), where the workers find it. It is stopped
 (and waited for) before the workers are forked, so no body is rendered
 twice; what it did not reach, the workers render as before.
+
+When the build has no copy of the posts as last read (its first build into
+a folder: every file is read, over a second at 10,000 posts), the process is
+forked before that read and reads the files itself, one by one, rendering
+each as it goes (:func:`start_reading`). Otherwise it is forked once the
+posts are known, with only the bodies the cache lacks (:func:`start`).
 """
 import gc
 import multiprocessing
@@ -23,18 +29,23 @@ FEW = 16
 class HeadStart:
     """A process rendering ``posts``' bodies into ``cache`` until :meth:`stop`."""
 
-    def __init__(self, cache, posts):
+    def __init__(self, cache, posts=None, reading=None):
+        """:param posts: the posts, known; else ``reading``, the collection
+        whose files the process reads itself."""
         self._stop = None
         self._process = None
-        # Worked out here, not in the process: a rebuild whose bodies are all
-        # cached (most edits) forks nothing.
-        todo = _not_cached(cache, posts)
-        if len(todo) < FEW or "fork" not in multiprocessing.get_all_start_methods():
+        if reading is None:
+            # Worked out here, not in the process: a rebuild whose bodies
+            # are all cached (most edits) forks nothing.
+            posts = _not_cached(cache, posts)
+            if len(posts) < FEW:
+                return
+        if "fork" not in multiprocessing.get_all_start_methods():
             return
         context = multiprocessing.get_context("fork")
         self._stop = context.Event()
         self._process = context.Process(target=_render_until_stopped,
-                                        args=(cache, todo, self._stop),
+                                        args=(cache, posts, reading, self._stop),
                                         name="head-start", daemon=True)
         # The child never frees what the parent holds: keep its collector off it.
         gc.freeze()
@@ -67,6 +78,15 @@ def start(cache, posts, jobs):
     return HeadStart(cache, posts)
 
 
+def start_reading(cache, collection, jobs):
+    """A :class:`HeadStart` that reads ``collection``'s files itself, if there is
+    a spare core and a cache, else None. Forked before the collection is
+    first read, and before any other thread is started."""
+    if cache is None or jobs < 2:
+        return None
+    return HeadStart(cache, reading=collection)
+
+
 def _not_cached(cache, posts):
     """The posts whose body the cache lacks: the oldest first (the workers start with
     the newest, as the sitemap lists them)."""
@@ -74,11 +94,15 @@ def _not_cached(cache, posts):
     return [post for post in reversed(posts) if cache.key(post.body) not in kept]
 
 
-def _render_until_stopped(cache, posts, stop):
+def _render_until_stopped(cache, posts, reading, stop):
     try:
         os.nice(5)      # the parent's planning comes first, if a core is short
     except OSError:
         pass
+    if reading is not None:
+        kept = cache.keys()
+        posts = (post for post in reading.read_afresh()
+                 if not post.draft and cache.key(post.body) not in kept)
     done = 0
     for post in posts:
         if stop.is_set():

@@ -192,6 +192,16 @@ class PostCollection:
                     stamps[entry.path] = (0, -1)
         return stamps
 
+    def read_afresh(self):
+        """Each good document of the folder, read from its file, one at a time
+        (last file name first), none kept: for a process working ahead of the
+        collection's own first read (the build's head start)."""
+        for path, stamp in sorted(self._scan().items(), reverse=True):
+            try:
+                yield self.document.from_file(path, mtime_ns=stamp[0], **self.options)
+            except PostError:
+                continue        # reported by the collection's own read
+
     def _missing_folder(self):
         logger.error("%ss folder %s does not exist", self.kind, self.folder)
 

@@ -324,15 +324,17 @@ def _fill(app, folder, pages, carried, todo, previous, manifest, jobs, report, p
     # Posts' own pages first: they work out each post's summary and reading
     # time, which the listings (second round) then reuse instead of every
     # worker working them out again; the cache keeps them for later builds.
+    first = [i for i in todo if pages[i].post]
+    second = [i for i in todo if not pages[i].post]
+    if workers.forks(job, first, jobs) or workers.forks(job, second, jobs):
+        # A few pages are rendered here, with only what they need (while the
+        # head start still renders on the other core).
+        _warm(app)
     cache = render_cache._active
     if head is not None:
         head.stop()     # before the workers are forked: what it rendered is in the cache
     if cache is not None:
         workers.recall(app, cache)
-    first = [i for i in todo if pages[i].post]
-    second = [i for i in todo if not pages[i].post]
-    if workers.forks(job, first, jobs) or workers.forks(job, second, jobs):
-        _warm(app)      # a few pages are rendered here, with only what they need
     index = {page.file: i for i, page in enumerate(pages)}
 
     def round_of(indexes, carry, on_result, then=None):

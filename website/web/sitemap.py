@@ -27,9 +27,24 @@ def init_app(app):
 def public_pages():
     """``[(absolute URL, lastmod datetime or None)]`` for every public page."""
     tz = site_tz()
-    return [(external_url(endpoint, **values),
-             max((item.updated_at(tz) for item in shown), default=None))
-            for endpoint, values, shown in public_routes()]
+    stamps, latest = {}, {}
+
+    def updated(item):
+        found = stamps.get(id(item))
+        if found is None:
+            found = stamps[id(item)] = item.updated_at(tz)
+        return found
+
+    def lastmod(shown):
+        # Every post shows on a few pages (the home page, /blog, the archive,
+        # its tags' first pages, which share one list): each worked out once.
+        if id(shown) not in latest:
+            latest[id(shown)] = max(map(updated, shown), default=None)
+        return latest[id(shown)]
+
+    routes = public_routes()        # holds every ``shown``: their ids stay theirs
+    return [(external_url(endpoint, **values), lastmod(shown))
+            for endpoint, values, shown in routes]
 
 
 def public_routes():

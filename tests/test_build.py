@@ -746,3 +746,46 @@ def test_a_first_build_s_head_start_reads_the_posts_itself(make_app, site_posts,
     for key, post in wanted.items():
         assert cache.get(post.body) == rendering.render(post.body), post.slug
     cache.close()
+
+
+ORPHANED_HEAD_START = """
+import os, sys
+from website import create_app
+from website.build import head_start
+from website.content.render_cache import RenderCache
+app = create_app({"POSTS_DIR": sys.argv[1], "CACHE_DIR": ""})
+head = head_start.start_reading(RenderCache(sys.argv[2]), app.extensions["posts"], jobs=2)
+print(head._process.pid, flush=True)
+os._exit(0)         # as a killed build: nothing stopped, nothing cleaned up
+"""
+
+
+def test_a_head_start_ends_soon_after_its_build_is_killed(site_posts, tmp_path):
+    # It would otherwise go on through every body, holding the build's
+    # output lock (inherited): the next build would be refused meanwhile.
+    import subprocess
+    import sqlite3
+    import sys
+
+    for n in range(200):
+        prose = f"Words *and* [links](/x) and `code` of post {n}, to render. " * 8
+        (site_posts / f"long-{n}.md").write_text(
+            f"title: Long {n}\ndate: 2021-01-01\n\n" + f"{prose}\n\n" * 40, encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", ORPHANED_HEAD_START, str(site_posts),
+                           str(tmp_path / "bodies.sqlite")],
+                          cwd=root, capture_output=True, text=True, check=True, timeout=60)
+    stat = Path("/proc", done.stdout.strip(), "stat")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:        # gone, or a zombie no one reaps (state Z)
+            if stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+        except FileNotFoundError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the head start still runs a minute after its build was killed")
+    with sqlite3.connect(tmp_path / "bodies.sqlite") as db:
+        rendered = db.execute("SELECT count(*) FROM bodies").fetchone()[0]
+    assert rendered < 20       # not the 200 long bodies: it stopped at once

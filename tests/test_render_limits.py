@@ -24,6 +24,21 @@ def test_past_a_bound_is_refused_with_its_line(text, line, words):
     assert words in str(caught.value)
 
 
+def test_of_several_bounds_passed_the_first_in_order_is_reported():
+    deep = "> > > > > > > > > > > > > > > > > > > > > > > > > > > > > > > > > > > deep\n"
+    headings = "# h\n" * 301
+    fences = "```\nx\n```\n" * 301
+    markup = "\n" + "[" * 5_000 + "\n"
+    cases = [
+        (headings + fences + markup + deep, "nested more than"),   # quotes, though last
+        (fences + markup + headings, "more than 300 headings"),
+        (markup + fences, "more than 300 code blocks"),
+    ]
+    for text, words in cases:
+        with pytest.raises(LimitError, match=words):
+            check(text)
+
+
 def test_too_long_a_text():
     with pytest.raises(LimitError, match="the renderer takes up to 1,000,000"):
         check("a" * (render_limits.MAX_CHARS + 1))

@@ -42,7 +42,12 @@ class LimitError(ValueError):
 
 
 def check(text):
-    """Raise :class:`LimitError` if rendering ``text`` could take too long."""
+    """Raise :class:`LimitError` if rendering ``text`` could take too long.
+
+    Of several bounds passed, the first of these is reported: quotes nested
+    too deep, too many headings, footnotes or table cells, too many code
+    blocks, too much inline markup.
+    """
     if len(text) > MAX_CHARS:
         raise LimitError(f"the text is {len(text):,} characters long; "
                          f"the renderer takes up to {MAX_CHARS:,}")
@@ -50,86 +55,79 @@ def check(text):
     if len(lines) > MAX_LINES:
         raise LimitError(f"the text is {len(lines):,} lines long; "
                          f"the renderer takes up to {MAX_LINES:,}", line=MAX_LINES + 1)
-    _check_quotes(lines)
-    _check_counts(lines)
-    _check_markup(lines)
+    _Scan(lines).raise_first()
 
 
-def _check_quotes(lines):
-    for number, line in _prose(lines):
-        if line.lstrip().startswith(">"):
-            depth = _QUOTES.match(line)[0].count(">") if _QUOTES.match(line) else 0
-            if depth > MAX_NESTING:        # found here without parsing the lists
-                raise LimitError(f"block quotes are nested more than {MAX_NESTING} "
-                                 "levels deep", line=number)
+class _Scan:
+    """One pass over the lines, keeping the first problem of each kind."""
 
+    def __init__(self, lines):
+        self.quotes = self.counts = self.fences = None     # LimitErrors, as found
+        self.headings = self.footnotes = self.cells = self.code_blocks = 0
+        # Inline markup: the running paragraph's count and first line, the sum
+        # of squares so far, the worst paragraph (count, line).
+        self.cost, self.unit, self.start, self.worst, self.raw = 0, 0, 1, (0, 1), False
+        fence = None
+        for number, line in enumerate(lines, start=1):
+            match = _FENCE.match(line)
+            if fence is None and match:
+                fence = match[1]
+                self._code_block(number)
+            elif fence is not None:     # code: never parsed as Markdown
+                if match and match[1][0] == fence[0] and len(match[1]) >= len(fence):
+                    fence = None
+            else:
+                self._prose(number, line)
+        self.cost += self.unit * self.unit
+        self.worst = max(self.worst, (self.unit, self.start))
 
-def _check_counts(lines):
-    counts = {"headings": 0, "footnotes": 0, "table cells": 0}
-    limits = {"headings": MAX_HEADINGS, "footnotes": MAX_FOOTNOTES,
-              "table cells": MAX_TABLE_CELLS}
-    for number, line in _prose(lines):
-        counts["headings"] += bool(_HEADING.match(line))
-        counts["footnotes"] += bool(_FOOTNOTE.match(line))
-        counts["table cells"] += line.count("|")
-        for what, limit in limits.items():
-            if counts[what] > limit:
-                raise LimitError(f"more than {limit:,} {what}", line=number)
-    fences = sum(1 for _ in _fences(lines))
-    if fences > MAX_CODE_BLOCKS:
-        raise LimitError(f"more than {MAX_CODE_BLOCKS} code blocks",
-                         line=list(_fences(lines))[MAX_CODE_BLOCKS])
+    def _code_block(self, number):
+        self.code_blocks += 1
+        if self.code_blocks == MAX_CODE_BLOCKS + 1:
+            self.fences = LimitError(f"more than {MAX_CODE_BLOCKS} code blocks", line=number)
 
+    def _prose(self, number, line):
+        if self.quotes is None and ">" in line and line.lstrip().startswith(">"):
+            quotes = _QUOTES.match(line)
+            if quotes and quotes[0].count(">") > MAX_NESTING:   # found without parsing lists
+                self.quotes = LimitError(f"block quotes are nested more than {MAX_NESTING} "
+                                         "levels deep", line=number)
+        if self.counts is None:
+            self._count(number, line)
+        self._markup(number, line)
 
-def _check_markup(lines):
-    cost, unit, start, worst = 0, 0, 1, (0, 1)
-    raw = False
-    for number, line in _prose(lines):
+    def _count(self, number, line):
+        if "#" in line and _HEADING.match(line):
+            self.headings += 1
+        if "[^" in line and _FOOTNOTE.match(line):
+            self.footnotes += 1
+        self.cells += line.count("|")
+        for what, count, limit in (("headings", self.headings, MAX_HEADINGS),
+                                   ("footnotes", self.footnotes, MAX_FOOTNOTES),
+                                   ("table cells", self.cells, MAX_TABLE_CELLS)):
+            if count > limit:
+                self.counts = LimitError(f"more than {limit:,} {what}", line=number)
+                return
+
+    def _markup(self, number, line):
         if not line.strip() or _UNIT_START.match(line):
-            cost += unit * unit
-            worst = max(worst, (unit, start))
-            unit, start, raw = 0, number, bool(_RAW_HTML.match(line))
-        elif unit == 0 and _RAW_HTML.match(line):
-            raw = True          # raw HTML blocks are passed on, not parsed
-        if not raw:
-            unit += len(_MARKUP.findall(line))
-        if unit == 0:
-            start = number + 1
-    cost += unit * unit
-    worst = max(worst, (unit, start))
-    if cost > MAX_MARKUP_COST:
-        raise LimitError(
-            f"too much inline markup for the renderer: the paragraph on line {worst[1]} "
-            f"alone has {worst[0]:,} of the characters {' '.join(MARKUP)}; split it up "
-            "or put it in a code block", line=worst[1])
+            self.cost += self.unit * self.unit
+            self.worst = max(self.worst, (self.unit, self.start))
+            self.unit, self.start, self.raw = 0, number, bool(_RAW_HTML.match(line))
+        elif self.unit == 0 and _RAW_HTML.match(line):
+            self.raw = True         # raw HTML blocks are passed on, not parsed
+        if not self.raw:
+            self.unit += len(_MARKUP.findall(line))
+        if self.unit == 0:
+            self.start = number + 1
 
-
-def _prose(lines):
-    """``(line number, line)`` outside fenced code (whose text is never parsed)."""
-    for number, line, kind in _lines(lines):
-        if kind == "prose":
-            yield number, line
-
-
-def _fences(lines):
-    """The line number of each fenced code block's opening fence."""
-    for number, _line, kind in _lines(lines):
-        if kind == "fence":
-            yield number
-
-
-def _lines(lines):
-    """``(line number, line, kind)``: kind is "fence" (an opening one), "code" or "prose"."""
-    fence = None
-    for number, line in enumerate(lines, start=1):
-        match = _FENCE.match(line)
-        if fence is None and match:
-            fence = match[1]
-            yield number, line, "fence"
-            continue
-        if fence is not None:
-            if match and match[1][0] == fence[0] and len(match[1]) >= len(fence):
-                fence = None
-            yield number, line, "code"
-            continue
-        yield number, line, "prose"
+    def raise_first(self):
+        for problem in (self.quotes, self.counts, self.fences):
+            if problem is not None:
+                raise problem
+        if self.cost > MAX_MARKUP_COST:
+            unit, start = self.worst
+            raise LimitError(
+                f"too much inline markup for the renderer: the paragraph on line {start} "
+                f"alone has {unit:,} of the characters {' '.join(MARKUP)}; split it up "
+                "or put it in a code block", line=start)

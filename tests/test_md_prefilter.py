@@ -92,3 +92,11 @@ def test_a_block_without_the_needed_piece_never_matches(name):
         else:
             assert (wrapped.search(text) is None) == (wrapped.compiled.search(text) is None)
     assert skipped > 100        # the texts do test the filter
+
+
+@pytest.mark.parametrize("kind", ["post", "plain"])
+def test_the_inline_step_has_every_pattern_in_the_registry_s_order(kind):
+    md = rendering._markdown(kind)
+    patterns = md.treeprocessors["inline"].inlinePatterns
+    assert isinstance(patterns, list)
+    assert patterns == list(md.inlinePatterns) and len(patterns) >= 15

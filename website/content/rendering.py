@@ -140,6 +140,10 @@ def _markdown(kind):
                                    output_format="html")
         else:
             md = markdown.Markdown(extensions=[PrefilterExtension()])
+        # The inline step asks for its patterns by position, once per pattern
+        # and piece of text, and the registry checks its order on each ask:
+        # with every extension in, the order is final, so it gets them as a list.
+        md.treeprocessors["inline"].inlinePatterns = list(md.inlinePatterns)
         setattr(_instances, kind, md)
     return md.reset()
 

@@ -6,7 +6,7 @@ served (``check`` reports it), so the route always wins.
 """
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, g, render_template
 from jinja2 import TemplateNotFound
 
 from ..content.collection import PageCollection
@@ -81,14 +81,17 @@ def nav_links():
     """The header's links: ``NAV_LINKS`` in their order, then pages with a ``nav`` label.
 
     Pages come by ``nav_order`` (then label); one whose address ``NAV_LINKS``
-    already lists keeps that entry's place and label.
+    already lists keeps that entry's place and label. Worked out once per
+    request (a page asks twice: for the links and for the current one).
     """
-    links = [tuple(link) for link in current_app.config["NAV_LINKS"]]
-    listed = {href for _label, href in links}
-    shown = {page.slug for page in visible_pages()}
-    links += [(label, href) for label, href in collection().navigation()
-              if href not in listed and href[1:] in shown]
-    return links
+    if "nav_links" not in g:
+        links = [tuple(link) for link in current_app.config["NAV_LINKS"]]
+        listed = {href for _label, href in links}
+        shown = {page.slug for page in visible_pages()}
+        links += [(label, href) for label, href in collection().navigation()
+                  if href not in listed and href[1:] in shown]
+        g.nav_links = tuple(links)
+    return g.nav_links
 
 
 @bp.get("/<path:slug>")

@@ -1,5 +1,6 @@
 """Stylesheets: versioned URLs for files in static/, and the generated code CSS."""
 import hashlib
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,9 +20,9 @@ def init_app(app):
 
 def asset_url(filename):
     """URL of ``static/<filename>`` with a content hash, so it can be cached for a year."""
-    path = Path(current_app.static_folder) / filename
+    path = os.path.join(current_app.static_folder, filename)
     try:
-        version = _file_hash(str(path), path.stat().st_mtime_ns)
+        version = _file_hash(path, os.stat(path).st_mtime_ns)
     except OSError:
         version = None
     return url_for("static", filename=filename, v=version)

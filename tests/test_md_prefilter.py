@@ -27,6 +27,13 @@ def _without_prefilter():
                              extension_configs=rendering._EXTENSION_CONFIGS, output_format="html")
 
 
+def _random_texts(seed, count):
+    """``count`` texts of 1 to 30 random pieces, the same ones for the same seed."""
+    rng = random.Random(seed)
+    for _ in range(count):
+        yield "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 30)))
+
+
 def _texts():
     rng = random.Random(11)
     texts = [path.read_text() for path in sorted((HERE / "markdown").glob("*.md"))]
@@ -64,17 +71,9 @@ def test_a_text_without_the_needed_piece_never_matches(name):
     source, needed = md_prefilter.NEEDED[name]
     compiled = rendering._markdown("post").inlinePatterns[name].compiled_re.compiled
     assert compiled.pattern == source
-    rng = random.Random(name)
-    for _ in range(2000):
-        text = "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 30)))
+    for text in _random_texts(name, 2000):
         if not needed(text):
             assert compiled.search(text) is None, text
-
-
-def _random_texts(seed):
-    rng = random.Random(seed)
-    for _ in range(3000):
-        yield "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 30)))
 
 
 @pytest.mark.parametrize("name", sorted(md_prefilter.BLOCK_NEEDED))
@@ -83,7 +82,7 @@ def test_a_block_without_the_needed_piece_never_matches(name):
     wrapped = getattr(rendering._markdown("post").parser.blockprocessors[name], attribute)
     assert wrapped.compiled.pattern == source
     skipped = 0
-    for text in _random_texts(name):
+    for text in _random_texts(name, 3000):
         if not needed(text):
             skipped += 1
             assert wrapped.compiled.search(text) is None, text

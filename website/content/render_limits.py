@@ -78,8 +78,7 @@ class _Scan:
                     fence = None
             else:
                 self._prose(number, line)
-        self.cost += self.unit * self.unit
-        self.worst = max(self.worst, (self.unit, self.start))
+        self._end_unit()
 
     def _code_block(self, number):
         self.code_blocks += 1
@@ -111,8 +110,7 @@ class _Scan:
 
     def _markup(self, number, line):
         if not line.strip() or _UNIT_START.match(line):
-            self.cost += self.unit * self.unit
-            self.worst = max(self.worst, (self.unit, self.start))
+            self._end_unit()
             self.unit, self.start, self.raw = 0, number, bool(_RAW_HTML.match(line))
         elif self.unit == 0 and _RAW_HTML.match(line):
             self.raw = True         # raw HTML blocks are passed on, not parsed
@@ -120,6 +118,11 @@ class _Scan:
             self.unit += len(_MARKUP.findall(line))
         if self.unit == 0:
             self.start = number + 1
+
+    def _end_unit(self):
+        """The running paragraph ends: add its cost, and keep it if the worst yet."""
+        self.cost += self.unit * self.unit
+        self.worst = max(self.worst, (self.unit, self.start))
 
     def raise_first(self):
         for problem in (self.quotes, self.counts, self.fences):

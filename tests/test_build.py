@@ -282,6 +282,30 @@ def test_a_change_that_changes_no_bytes_renders_the_pages_once(site, monkeypatch
     assert os.readlink(out) == target and _stamps(out) == before
 
 
+def test_how_the_command_was_called_renders_nothing_again(make_app, site_posts, monkeypatch,
+                                                         tmp_path):
+    # `flask` sets FLASK_RUN_FROM_CLI, `FLASK_APP=website flask build` gives
+    # FLASK_APP, and FLASK_BUILD_JOBS is --jobs: create_app reads every FLASK_*
+    # variable into the settings, and none of these changes a page.
+    out = tmp_path / "out" / "build"
+    build(make_app(site_posts), out, jobs=1)
+    for name, value in (("FLASK_RUN_FROM_CLI", "true"), ("FLASK_APP", "website"),
+                        ("FLASK_BUILD_JOBS", "2"), ("FLASK_RUN_PORT", "8001")):
+        monkeypatch.setenv(name, value)
+    app = make_app(site_posts)
+    assert app.config["RUN_FROM_CLI"] is True and app.config["BUILD_JOBS"] == 2
+    rendered = []
+    real = workers.produce
+    monkeypatch.setattr(workers, "produce",
+                        lambda job, page: rendered.append(page.url) or real(job, page))
+    report = build(app, out, jobs=1)
+    assert rendered == [] and report.written == 0
+    # A setting of the site's own is part of every page's fingerprint.
+    monkeypatch.setenv("FLASK_ANALYTICS_ID", "UA-1")
+    build(make_app(site_posts), out, jobs=1)
+    assert len(rendered) > 50
+
+
 def test_an_edited_template_is_what_the_next_build_uses(make_app, site_posts, tmp_path):
     """Builds keep the templates Jinja compiles (beside the output); an edit is seen."""
     templates = tmp_path / "templates"

@@ -47,6 +47,21 @@ class Page:
         self.file = layout.file_for(self.url, self.html)
 
 
+# Settings no page shows: the secret key, and what Flask's command line puts
+# in the environment, which create_app reads with every other FLASK_*
+# variable: FLASK_APP, FLASK_RUN_FROM_CLI (set by ``flask`` itself), and a
+# command's options (FLASK_BUILD_JOBS is ``build --jobs``). Otherwise the same
+# site built by ``flask --app website build`` and by ``FLASK_APP=website flask
+# build`` (or from Python) would be rendered again in full by the other.
+NOT_SHOWN = frozenset({"SECRET_KEY", "APP", "RUN_FROM_CLI", "SKIP_DOTENV"})
+COMMAND_OPTIONS = ("BUILD_", "PREVIEW_", "RUN_")
+
+
+def shows_in_pages(setting):
+    """False for a setting of :data:`NOT_SHOWN` or a command's option, which no page shows."""
+    return setting not in NOT_SHOWN and not setting.startswith(COMMAND_OPTIONS)
+
+
 def site_fingerprint(app):
     """What every page depends on: code, templates, settings, static files, the year."""
     digest = hashlib.sha256()
@@ -54,7 +69,7 @@ def site_fingerprint(app):
         for path in sorted(folder.rglob("*")):
             if path.is_file() and path.suffix in (".py", ".html", ".xml", ".txt", ".j2", ".jinja"):
                 digest.update(f"{path.relative_to(folder)}\0".encode() + path.read_bytes())
-    settings = {key: value for key, value in app.config.items() if key != "SECRET_KEY"}
+    settings = {key: value for key, value in app.config.items() if shows_in_pages(key)}
     digest.update(json.dumps(settings, sort_keys=True, default=repr).encode())
     for relative, stamp in static_files(app.static_folder):
         digest.update(f"{relative}\0{stamp}\n".encode())

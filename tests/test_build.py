@@ -5,6 +5,7 @@ import os
 import random
 import shutil
 import struct
+import sys
 import time
 import zlib
 import xml.etree.ElementTree as ET
@@ -241,12 +242,28 @@ def test_link_checker_finds_a_broken_link(site):
                            ("/blog/python-3.12-notes", "#no-heading", "no id 'no-heading' there")}
 
 
-def test_parallel_build_is_the_same(site, make_app, site_posts, tmp_path):
+def _record_forks(monkeypatch):
+    """``[(pages, forked)]`` of each round of workers.run with pages to render, as they run."""
+    rounds = []
+    real = workers.run
+
+    def run(job, indexes, jobs, on_result, started=None):
+        if indexes:
+            rounds.append((len(indexes), workers.forks(job, indexes, jobs)))
+        return real(job, indexes, jobs, on_result, started)
+    monkeypatch.setattr(workers, "run", run)
+    return rounds
+
+
+def test_parallel_build_is_the_same(site, make_app, site_posts, tmp_path, monkeypatch):
     app, out, _ = site
     other = tmp_path / "parallel" / "build"
     second = make_app(site_posts)
     second.static_folder = app.static_folder
+    monkeypatch.setattr(workers, "SMALL_JOB", 0)     # a small site: forked all the same
+    rounds = _record_forks(monkeypatch)
     report = build(second, other, jobs=2)
+    assert [forked for _pages, forked in rounds] == [True, True]
     assert not report.page_errors
     assert set(urls_of(other)) == set(urls_of(out))
     for name in urls_of(out):
@@ -255,6 +272,28 @@ def test_parallel_build_is_the_same(site, make_app, site_posts, tmp_path):
 
 def _stamps(out):
     return {name: (out / name).stat().st_mtime_ns for name in urls_of(out)}
+
+
+def test_workers_are_forked_for_a_full_build_not_for_an_edit(make_app, tmp_path, monkeypatch):
+    # Forking costs more than a rebuild renders after one edit (the post, a
+    # few listings and feeds, the sitemap, the archive), and Pagefind has the
+    # other core meanwhile; a full build spreads both rounds over the workers.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from posts import write_posts
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    write_posts(posts, 400)
+    app = make_app(posts)
+    out = tmp_path / "out" / "build"
+    rounds = _record_forks(monkeypatch)
+    build(app, out, jobs=2)
+    assert rounds == [(400, True), (rounds[1][0], True)] and rounds[1][0] > 100, rounds
+    rounds.clear()
+    edited = posts / "post-7.md"
+    edited.write_text(edited.read_text().replace("Some opening words", "Some edited words"))
+    report = build(app, out, jobs=2)
+    assert report.written >= 5 and not report.page_errors, report.summary()
+    assert rounds and not any(forked for _pages, forked in rounds), rounds
 
 
 def test_nothing_changed_writes_nothing(site):

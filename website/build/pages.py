@@ -37,7 +37,7 @@ class Page:
     url: str                  # path and query, as the app is asked
     html: bool                # written as .html (pages) or under its own name
     fingerprint: str
-    cost: int = 1             # posts it shows: big pages start first
+    cost: int = 1             # its rendering time, roughly (see COST): big pages start first
     status: int = 200         # what the app must answer (404 for the 404 page)
     post: str = ""            # the slug of the post, on a post's own page
     file: str = ""            # where it is written (from the URL)
@@ -60,6 +60,14 @@ COMMAND_OPTIONS = ("BUILD_", "PREVIEW_", "RUN_")
 def shows_in_pages(setting):
     """False for a setting of :data:`NOT_SHOWN` or a command's option, which no page shows."""
     return setting not in NOT_SHOWN and not setting.startswith(COMMAND_OPTIONS)
+
+
+# A page's cost is about how long it takes to render, in tenths of a
+# millisecond: a card in a listing is one, a post's own page (its Markdown,
+# unless cached) 25, a feed entry (the post's whole body) 3, a line of the
+# sitemap a third. The workers start with the biggest pages, and fork only
+# for enough work (workers.SMALL_JOB).
+COST = {"post": 25, "feed entry": 3, "sitemap line": 1 / 3, "archive line": 1 / 4}
 
 
 def site_fingerprint(app):
@@ -138,11 +146,13 @@ def site_pages(site):
         url = external_url(endpoint, **values)[len(prefix):]
         add(url, _inputs(endpoint, values, posts), cost=_cost(endpoint, values, posts),
             post=values.get("slug", "") if endpoint == "blog.post" else "")
-    add(url_for("feeds.site_feed"), _versions(posts[:_setting("FEED_POSTS")]), html=False)
-    for slug, (_name, tagged) in sorted(tag_index(posts).items()):
-        add(url_for("feeds.tag_feed", tag=slug), _versions(tagged[:_setting("FEED_POSTS")]),
-            html=False)
-    add(url_for("sitemap.sitemap"), _versions(posts), html=False, cost=len(posts))
+    feeds = [(url_for("feeds.site_feed"), posts[:_setting("FEED_POSTS")])]
+    feeds += [(url_for("feeds.tag_feed", tag=slug), tagged[:_setting("FEED_POSTS")])
+              for slug, (_name, tagged) in sorted(tag_index(posts).items())]
+    for url, shown in feeds:
+        add(url, _versions(shown), html=False, cost=_times(len(shown), "feed entry"))
+    add(url_for("sitemap.sitemap"), _versions(posts), html=False,
+        cost=_times(len(posts), "sitemap line"))
     add(url_for("sitemap.robots"), (), html=False)
     add(code_css_url(), (), html=False)
     add("/" + layout.NOT_FOUND_FILE, (), status=404)
@@ -207,13 +217,20 @@ def _by_slug(posts, slug):
 
 
 def _cost(endpoint, values, posts):
-    """Roughly how many posts' worth of work the page is."""
-    if endpoint == "blog.tag":
+    """Roughly how long the page takes to render (see :data:`COST`)."""
+    if endpoint == "blog.post":
+        return COST["post"]
+    if endpoint == "blog.tag":      # a card per post on the page
         return len(_page_of(tag_index(posts).get(values["tag"], ("", []))[1], values))
     if endpoint == "archive.archive":
-        return len(posts) // 4      # a line per post
+        return _times(len(posts), "archive line")
     if endpoint == "blog.index":
         return _setting("POSTS_PER_PAGE")
     if endpoint == "blog.home":
         return _setting("HOME_POSTS")
     return 1
+
+
+def _times(count, item):
+    """The cost of ``count`` times ``item`` (a key of :data:`COST`), at least 1."""
+    return max(1, round(count * COST[item]))

@@ -777,6 +777,30 @@ def test_the_head_start_renders_into_the_cache_until_stopped(make_app, site_post
     cache.close()
 
 
+def test_a_small_blog_s_first_build_forks_no_head_start(make_app, tmp_path):
+    from website.build import head_start
+    from website.content.render_cache import RenderCache
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    (posts / ".hidden.md").write_text("title: Hidden\ndate: 2021-01-01\n\nText.\n")
+    for n in range(head_start.FEW - 1):
+        (posts / f"post-{n}.md").write_text(f"title: Post {n}\ndate: 2021-01-01\n\nText.\n")
+    cache = RenderCache(tmp_path / "bodies.sqlite")
+    try:
+        collection = make_app(posts).extensions["posts"]
+        assert head_start.start_reading(cache, collection, jobs=2) is None
+        for more in ("post-last.md", "folder/post.md"):     # one more post, or a subfolder
+            path = posts / more
+            path.parent.mkdir(exist_ok=True)
+            path.write_text("title: More\ndate: 2021-01-01\n\nText.\n")
+            head = head_start.start_reading(cache, collection, jobs=2)
+            assert head.running, more
+            head.stop()
+            path.unlink()
+    finally:
+        cache.close()
+
+
 def test_a_first_build_s_head_start_reads_the_posts_itself(make_app, site_posts, tmp_path):
     # Forked before the collection is read: it reads the files, one by one,
     # and renders each published body into the cache (drafts and bad files

@@ -13,6 +13,7 @@ a folder: every file is read, over a second at 10,000 posts), the process is
 forked before that read and reads the files itself, one by one, rendering
 each as it goes (:func:`start_reading`). Otherwise it is forked once the
 posts are known, with only the bodies the cache lacks (:func:`start`).
+Either way, not for fewer than :data:`FEW` posts.
 """
 import gc
 import multiprocessing
@@ -82,9 +83,27 @@ def start_reading(cache, collection, jobs):
     """A :class:`HeadStart` that reads ``collection``'s files itself, if there is
     a spare core and a cache, else None. Forked before the collection is
     first read, and before any other thread is started."""
-    if cache is None or jobs < 2:
+    if cache is None or jobs < 2 or _few_files(collection.folder):
         return None
     return HeadStart(cache, reading=collection)
+
+
+def _few_files(folder):
+    """True if ``folder`` has fewer than :data:`FEW` posts' files and no subfolder:
+    not worth a process. Looks at no more entries than it takes to tell."""
+    found = 0
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.name.endswith(".md") or entry.is_dir():
+                    found += 1
+                    if found >= FEW or not entry.name.endswith(".md"):
+                        return False
+    except OSError:
+        return False        # the collection's own read reports it
+    return True
 
 
 def _not_cached(cache, posts):

@@ -198,9 +198,16 @@ class PostCollection:
         collection's own first read (the build's head start)."""
         for path, stamp in sorted(self._scan().items(), reverse=True):
             try:
-                yield self.document.from_file(path, mtime_ns=stamp[0], **self.options)
+                yield self._read(path, stamp)
             except PostError:
                 continue        # reported by the collection's own read
+
+    def _read(self, path, stamp):
+        """The document in the file ``path``, as :meth:`_scan` found it (``stamp``).
+
+        :raise PostError: a bad file.
+        """
+        return self.document.from_file(path, mtime_ns=stamp[0], **self.options)
 
     def _missing_folder(self):
         logger.error("%ss folder %s does not exist", self.kind, self.folder)
@@ -214,7 +221,7 @@ class PostCollection:
                 entries[path] = previous
                 continue
             try:
-                entries[path] = self.document.from_file(path, mtime_ns=stamp[0], **self.options)
+                entries[path] = self._read(path, stamp)
             except PostError as exc:
                 entries[path] = exc
                 if log:

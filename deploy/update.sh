@@ -103,12 +103,18 @@ build_version() {
         || err "the build failed (above); nothing was changed and the site still runs $(git rev-parse --short HEAD)"
 }
 
+# The files that commit $2 adds (filter A), or adds and changes (AM), against
+# the working tree's commit: NUL-separated, renames as a deletion and an addition.
+files_in_diff() {
+    git diff --name-only -z --no-renames --diff-filter="$1" HEAD "$2"
+}
+
 # An untracked file where the new version adds one: git would refuse to
 # overwrite it, so stop before anything changes.
 check_nothing_in_the_way() {
     local target=$1 path
     local -a added
-    mapfile -d '' added < <(git diff --name-only -z --no-renames --diff-filter=A HEAD "$target")
+    mapfile -d '' added < <(files_in_diff A "$target")
     for path in "${added[@]}"; do
         if [ -e "$path" ] || [ -L "$path" ]; then
             err "$path is in the way: not tracked, and $(git rev-parse --short "$target") adds it; move it and run the update again (nothing was changed)"
@@ -125,7 +131,7 @@ check_nothing_in_the_way() {
 switch_tree() {
     local target=$1 mode path folder temporary
     local -a changed
-    mapfile -d '' changed < <(git diff --name-only -z --no-renames --diff-filter=AM HEAD "$target")
+    mapfile -d '' changed < <(files_in_diff AM "$target")
     for path in "${changed[@]}"; do
         mode=$(git ls-tree "$target" -- "$path" | cut -d' ' -f1)
         folder=$(dirname "$path")

@@ -31,8 +31,29 @@ def related_to(post, posts, tz, limit=3):
     """
     if isinstance(posts, PostList):
         return posts.derived(("related", post.slug, id(post), limit),
-                             lambda: _related_in_order(post, posts, tz, limit))
+                             lambda: _related_on_list(post, posts, tz, limit))
     return _related_anywhere(post, posts, tz, limit)
+
+
+def _related_on_list(post, posts, tz, limit):
+    """:func:`related_to` on a :class:`PostList`. Posts outside a series with the
+    same tags have the same related posts but for themselves: the answer for
+    their tags (one more, with no post left out) is worked out once for all."""
+    if series_key(post.series) or limit <= 0:
+        return _related_in_order(post, posts, tz, limit)
+    ranked = posts.derived(("related to tags", frozenset(post.tag_slugs), limit), lambda: (
+        _related_in_order(_TagsOnly(post.tag_slugs), posts, tz, limit + 1)))
+    return [other for other in ranked if other.slug != post.slug][:limit]
+
+
+class _TagsOnly:
+    """A post that is only its tags: no series, and no post of a list is it."""
+
+    series = None
+    slug = object()
+
+    def __init__(self, tag_slugs):
+        self.tag_slugs = tag_slugs
 
 
 def _is_candidate(post, other, series):

@@ -83,27 +83,9 @@ def start_reading(cache, collection, jobs):
     """A :class:`HeadStart` that reads ``collection``'s files itself, if there is
     a spare core and a cache, else None. Forked before the collection is
     first read, and before any other thread is started."""
-    if cache is None or jobs < 2 or _few_files(collection.folder):
+    if cache is None or jobs < 2 or collection.has_fewer_files_than(FEW):
         return None
     return HeadStart(cache, reading=collection)
-
-
-def _few_files(folder):
-    """True if ``folder`` has fewer than :data:`FEW` posts' files and no subfolder:
-    not worth a process. Looks at no more entries than it takes to tell."""
-    found = 0
-    try:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                if entry.name.endswith(".md") or entry.is_dir():
-                    found += 1
-                    if found >= FEW or not entry.name.endswith(".md"):
-                        return False
-    except OSError:
-        return False        # the collection's own read reports it
-    return True
 
 
 def _not_cached(cache, posts):

@@ -24,6 +24,11 @@ from .post_list import PostList, derived
 logger = logging.getLogger(__name__)
 
 
+def _document_file(name):
+    """True for the name of a document's file: ``*.md``, not hidden."""
+    return name.endswith(".md") and not name.startswith(".")
+
+
 @dataclass
 class Snapshot:
     """One consistent view of the folder: never changed after it is built."""
@@ -180,7 +185,7 @@ class PostCollection:
             if self.recursive and not entry.name.startswith(".") and entry.is_dir():
                 stamps.update(self._scan(entry.path))
                 continue
-            if entry.name.endswith(".md") and not entry.name.startswith("."):
+            if _document_file(entry.name):
                 # Anything else named *.md (a folder, a broken link) is read,
                 # fails, and is reported like any bad post.
                 # Keyed by the path as text: a Path for each of 10,000 posts
@@ -191,6 +196,24 @@ class PostCollection:
                 except OSError:
                     stamps[entry.path] = (0, -1)
         return stamps
+
+    def has_fewer_files_than(self, count):
+        """True if the folder holds fewer than ``count`` documents' files and no
+        subfolder (which may hold more); looks at no more entries than it takes
+        to tell. False if the folder can't be read (its read reports why)."""
+        found = 0
+        try:
+            with os.scandir(self.folder) as entries:
+                for entry in entries:
+                    if _document_file(entry.name):
+                        found += 1
+                        if found >= count:
+                            return False
+                    elif not entry.name.startswith(".") and entry.is_dir():
+                        return False
+        except OSError:
+            return False
+        return True
 
     def read_afresh(self):
         """Each good document of the folder, read from its file, one at a time

@@ -255,6 +255,24 @@ def _record_forks(monkeypatch):
     return rounds
 
 
+def _record_rendered(monkeypatch):
+    """The URLs the build asks the app for (each page it renders), as it goes."""
+    rendered = []
+    real = workers.produce
+    monkeypatch.setattr(workers, "produce",
+                        lambda job, page: rendered.append(page.url) or real(job, page))
+    return rendered
+
+
+def _generated_posts(folder, count):
+    """``folder`` with ``count`` of the benchmark's generated posts in it."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from posts import write_posts
+    folder.mkdir()
+    write_posts(folder, count)
+    return folder
+
+
 def test_parallel_build_is_the_same(site, make_app, site_posts, tmp_path, monkeypatch):
     app, out, _ = site
     other = tmp_path / "parallel" / "build"
@@ -278,11 +296,7 @@ def test_workers_are_forked_for_a_full_build_not_for_an_edit(make_app, tmp_path,
     # Forking costs more than a rebuild renders after one edit (the post, a
     # few listings and feeds, the sitemap, the archive), and Pagefind has the
     # other core meanwhile; a full build spreads both rounds over the workers.
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    from posts import write_posts
-    posts = tmp_path / "posts"
-    posts.mkdir()
-    write_posts(posts, 400)
+    posts = _generated_posts(tmp_path / "posts", 400)
     app = make_app(posts)
     out = tmp_path / "out" / "build"
     rounds = _record_forks(monkeypatch)
@@ -309,10 +323,7 @@ def test_a_change_that_changes_no_bytes_renders_the_pages_once(site, monkeypatch
     app, out, _ = site
     before, target = _stamps(out), os.readlink(out)
     app.config["A_SETTING_NO_PAGE_SHOWS"] = "new"     # part of every page's fingerprint
-    rendered = []
-    real = workers.produce
-    monkeypatch.setattr(workers, "produce",
-                        lambda job, page: rendered.append(page.url) or real(job, page))
+    rendered = _record_rendered(monkeypatch)
     report = build(app, out, jobs=1)
     assert report.written == 0 and len(rendered) > 50
     rendered.clear()
@@ -333,10 +344,7 @@ def test_how_the_command_was_called_renders_nothing_again(make_app, site_posts, 
         monkeypatch.setenv(name, value)
     app = make_app(site_posts)
     assert app.config["RUN_FROM_CLI"] is True and app.config["BUILD_JOBS"] == 2
-    rendered = []
-    real = workers.produce
-    monkeypatch.setattr(workers, "produce",
-                        lambda job, page: rendered.append(page.url) or real(job, page))
+    rendered = _record_rendered(monkeypatch)
     report = build(app, out, jobs=1)
     assert rendered == [] and report.written == 0
     # A setting of the site's own is part of every page's fingerprint.
@@ -596,15 +604,9 @@ def test_preview_serves_every_page_and_link(site):
 def test_a_killed_build_leaves_the_previous_output_whole(tmp_path):
     import signal
     import subprocess
-    import sys
     import time
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    from posts import write_posts
-
-    posts = tmp_path / "posts"
-    posts.mkdir()
-    write_posts(posts, 300)
+    posts = _generated_posts(tmp_path / "posts", 300)
     out = tmp_path / "site" / "build"
     env = dict(os.environ, FLASK_POSTS_DIR=str(posts), FLASK_SITE_URL=SITE_URL)
     command = [sys.executable, "-m", "flask", "--app", "website", "build", "--out", str(out),

@@ -22,6 +22,12 @@ MAX_HEADER_CHARS = 64 * 1024
 MAX_ALIASES = 20
 MAX_VALUES = 10_000
 
+# libyaml's parser (PyYAML's wheels include it) reads a header 6 to 7 times
+# faster than PyYAML's own, with the same safe constructor: a blog of
+# thousands of posts starts in a fraction of the time.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TEXT_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
+
 _BARE_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)[ \t]*:(?:[ \t]+(?P<value>.*?))?[ \t]*$")
 _YAML_HANDLER = frontmatter.YAMLHandler()
 
@@ -72,14 +78,15 @@ def _split_yaml(text, path):
 def _load_yaml(raw, path, first_line):
     """The YAML mapping in ``raw``, whose first line is the file's ``first_line``."""
     try:
-        _check_aliases(raw, path, first_line)
-        fields = yaml.safe_load(raw) if raw.strip() else {}
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc, path, first_line) from exc
-    except ValueError:
-        # A value YAML can't build, such as the date 2024-13-01: read every value
-        # as text, so the field's own check reports it with its line.
-        fields = yaml.load(raw, Loader=yaml.BaseLoader)
+        fields = _parse_yaml(raw, path, first_line, _SAFE_LOADER, _TEXT_LOADER)
+    except yaml.YAMLError:
+        # libyaml words an error, and marks where, unlike PyYAML: an error
+        # (rare) is found again by PyYAML's own parser, which says where the
+        # construct it could not finish began.
+        try:
+            fields = _parse_yaml(raw, path, first_line, yaml.SafeLoader, yaml.BaseLoader)
+        except yaml.YAMLError as exc:
+            raise _yaml_error(exc, path, first_line) from exc
     if not isinstance(fields, dict):
         raise HeaderError(path, "front matter must be 'key: value' pairs", line=first_line + 1)
     if _too_many_values(fields):
@@ -88,14 +95,31 @@ def _load_yaml(raw, path, first_line):
     return fields
 
 
-def _check_aliases(raw, path, first_line):
+def _parse_yaml(raw, path, first_line, loader, text_loader):
+    """``raw`` parsed by ``loader``; by ``text_loader`` (every value as text) if a
+    value can't be built, such as the date 2024-13-01, so that the field's
+    own check reports it with its line.
+
+    :raise yaml.YAMLError: ``raw`` is not YAML.
+    """
+    _check_aliases(raw, path, first_line, loader)
+    try:
+        return yaml.load(raw, Loader=loader) if raw.strip() else {}
+    except ValueError:
+        return yaml.load(raw, Loader=text_loader)
+
+
+def _check_aliases(raw, path, first_line, loader):
     """Refuse more than :data:`MAX_ALIASES` YAML aliases (``*name``), before loading.
 
     Aliases that repeat aliases grow exponentially ("billion laughs"), and
     merge keys (``<<: *name``) copy them while loading, not only when read.
+    An alias starts with ``*``: a header without one is not scanned.
     """
+    if "*" not in raw:
+        return
     count = 0
-    for token in yaml.scan(raw, Loader=yaml.SafeLoader):
+    for token in yaml.scan(raw, Loader=loader):
         if isinstance(token, yaml.AliasToken):
             count += 1
             if count > MAX_ALIASES:

@@ -9,6 +9,7 @@ posts fresh.
 """
 import argparse
 import datetime as dt
+import json
 import statistics
 import sys
 import tempfile
@@ -52,6 +53,14 @@ def write_posts(folder, count):
         (folder / f"{slug}.md").write_text(
             f"title: {title}\ndate: {date:%Y-%m-%dT%H:%M:%S}\n"
             f"tags: {', '.join(tags)}\n\n{body}")
+
+
+def write_yaml_posts(folder, count):
+    """The same posts with YAML front matter, as ``flask new-post`` writes them."""
+    for slug, title, date, tags, body in post_specs(count):
+        (folder / f"{slug}.md").write_text(
+            f"---\ntitle: {json.dumps(title)}\ndate: {date:%Y-%m-%dT%H:%M:%S}\n"
+            f"tags: [{', '.join(json.dumps(tag) for tag in tags)}]\n---\n\n{body}")
 
 
 def timed(func, repeat=1):

@@ -116,3 +116,12 @@ def test_libyaml_is_the_parser_in_use():
     """PyYAML's wheels carry libyaml on every supported Python; without it headers
     are read 5 to 7 times slower."""
     assert yaml.__with_libyaml__ and front_matter._SAFE_LOADER is yaml.CSafeLoader
+
+
+def test_a_tab_after_the_colon_is_read_as_jekyll_reads_it():
+    """PyYAML's own parser refuses a tab where YAML allows one; libyaml (as in
+    Jekyll's parser) reads it."""
+    header = split("---\ntitle:\tTabbed\ntags: [a,\tb]\n---\nBody\n")
+    assert header.fields == {"title": "Tabbed", "tags": ["a", "b"]}
+    with pytest.raises(yaml.YAMLError):
+        yaml.load("title:\tTabbed\n", Loader=yaml.SafeLoader)

@@ -657,6 +657,21 @@ def test_progress_on_a_terminal_line():
     assert text.endswith("\r\033[K")
 
 
+def test_the_live_app_starts_without_the_build_layer(tmp_path):
+    """The commands are registered at every start (under Apache too); the
+    builder and the preview server are imported only when one runs."""
+    import subprocess
+    script = ("import sys\n"
+              "from website import create_app\n"
+              f"app = create_app({{'POSTS_DIR': {str(TEST_POSTS)!r}, 'CACHE_DIR': {str(tmp_path)!r}}})\n"
+              "assert app.test_client().get('/blog').status_code == 200\n"
+              "assert 'build' in app.cli.commands and 'preview' in app.cli.commands\n"
+              "print(sorted(name for name in sys.modules if name.startswith('website.build')))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parent.parent,
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[0] == "['website.build', 'website.build.command']"
+
+
 def test_render_cache_gives_back_what_was_rendered(tmp_path, site_posts):
     from website.content import rendering
     from website.content.render_cache import RenderCache

@@ -1,4 +1,8 @@
-"""``flask --app website build`` and ``flask --app website preview``."""
+"""``flask --app website build`` and ``flask --app website preview``.
+
+The app registers these commands at every start, under Apache too: the
+builder and the preview server are imported when one of them runs.
+"""
 import atexit
 import gc
 import os
@@ -11,8 +15,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..tools.cli import shown_path
-from .builder import BuildError, build
-from .preview import serve
 
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
@@ -66,6 +68,7 @@ def build_command(out, jobs, strict, full):
                    "point there; set SITE_URL to the address the site is served at", err=True)
     progress = Progress(sys.stderr) if sys.stderr.isatty() else None
     _quick_exit()
+    from .builder import BuildError, build
     try:
         report = build(app, out, jobs=jobs, strict=strict, full=full, progress=progress)
     except BuildError as exc:
@@ -113,4 +116,5 @@ def _print_errors(post_errors, page_errors):
 @click.option("--port", default=8000, show_default=True, type=int)
 def preview_command(out, host, port):
     """Serve the built site in OUT with its real URLs, as a static host would."""
+    from .preview import serve
     serve(out, host, port)

@@ -168,3 +168,17 @@ def test_a_summary_ends_where_a_list_interrupts_the_paragraph():
 
 def test_an_empty_item_is_an_empty_item():
     assert html("- a\n-\n- c\n") == "<ul>\n<li>a</li>\n<li></li>\n<li>c</li>\n</ul>"
+
+
+def test_the_paragraph_pattern_matches_as_its_plain_definition():
+    import random
+    import re
+
+    from website.content.md_blocks import _PARAGRAPH
+    definition = re.compile(r"<p>((?:(?!</?p>).)*)</p>", re.DOTALL)
+    pieces = ["<p>", "</p>", "<", ">", "p", "/", "a", "\n", "<pre>", "</pre>", "<P>", "\x02"]
+    chooser = random.Random(11)
+    for _ in range(20000):
+        text = "".join(chooser.choice(pieces) for _ in range(chooser.randint(0, 16)))
+        assert ([(m.span(), m[1]) for m in _PARAGRAPH.finditer(text)]
+                == [(m.span(), m[1]) for m in definition.finditer(text)]), text

@@ -80,9 +80,10 @@ def _load_yaml(raw, path, first_line):
     try:
         fields = _parse_yaml(raw, path, first_line, _SAFE_LOADER, _TEXT_LOADER)
     except yaml.YAMLError:
-        # libyaml words an error, and marks where, unlike PyYAML: an error
-        # (rare) is found again by PyYAML's own parser, which says where the
-        # construct it could not finish began.
+        # libyaml words its errors, and places them, differently from PyYAML
+        # (an unclosed "[" is reported at the end of the header): a header
+        # with an error (rare) is read again by PyYAML's own parser, which
+        # points at the line where the unfinished construct began.
         try:
             fields = _parse_yaml(raw, path, first_line, yaml.SafeLoader, yaml.BaseLoader)
         except yaml.YAMLError as exc:

@@ -5,6 +5,7 @@ import os
 import random
 import shutil
 import struct
+import subprocess
 import sys
 import time
 import zlib
@@ -21,7 +22,8 @@ from website.build.layout import file_for, folder_indexes
 from website.build.output import Output
 from website.build.pages import static_files
 
-REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared/reference"
+ROOT = Path(__file__).resolve().parent.parent      # the repository
+REFERENCE = ROOT.parent / "shared/reference"
 
 # Content written the way other people write Markdown: GitHub-flavoured
 # tables and fences, raw HTML, links with parentheses, accents in addresses.
@@ -111,7 +113,7 @@ def site_posts(tmp_path):
 def site_static(tmp_path):
     """The project's static files, plus big screenshots and the images the reference post shows."""
     folder = tmp_path / "static"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "static", folder)
+    shutil.copytree(ROOT / "static", folder)
     for n, name in enumerate(["apache2_default.png", "inbound_rules.png", "record_sets.png"]):
         (folder / "img" / name).write_bytes(png(1200, 800, seed=n))
     (folder / "img" / "aws_logo.svg").write_text(
@@ -266,7 +268,7 @@ def _record_rendered(monkeypatch):
 
 def _generated_posts(folder, count):
     """``folder`` with ``count`` of the benchmark's generated posts in it."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
     from posts import write_posts
     folder.mkdir()
     write_posts(folder, count)
@@ -356,7 +358,7 @@ def test_how_the_command_was_called_renders_nothing_again(make_app, site_posts, 
 def test_an_edited_template_is_what_the_next_build_uses(make_app, site_posts, tmp_path):
     """Builds keep the templates Jinja compiles (beside the output); an edit is seen."""
     templates = tmp_path / "templates"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "templates", templates)
+    shutil.copytree(ROOT / "templates", templates)
     out = tmp_path / "out" / "build"
 
     def build_with_templates():
@@ -505,13 +507,10 @@ print("frozen before exit", gc.get_freeze_count())
 
 
 def test_a_build_process_skips_the_last_garbage_collection_at_exit(posts_dir, tmp_path):
-    import subprocess
-    import sys
 
-    root = Path(__file__).resolve().parent.parent
     done = subprocess.run([sys.executable, "-c", FROZEN_AT_EXIT, str(posts_dir), SITE_URL,
                            str(tmp_path / "a"), str(tmp_path / "b")],
-                          cwd=root, capture_output=True, text=True, check=True)
+                          cwd=ROOT, capture_output=True, text=True, check=True)
     start, before, at_exit = (int(line.rsplit(" ", 1)[1]) for line in done.stdout.splitlines())
     assert before == start, done.stdout             # nothing is frozen while the builds run
     assert at_exit > start + 10_000, done.stdout    # every object the process still has
@@ -603,21 +602,18 @@ def test_preview_serves_every_page_and_link(site):
 
 def test_a_killed_build_leaves_the_previous_output_whole(tmp_path):
     import signal
-    import subprocess
-    import time
 
     posts = _generated_posts(tmp_path / "posts", 300)
     out = tmp_path / "site" / "build"
     env = dict(os.environ, FLASK_POSTS_DIR=str(posts), FLASK_SITE_URL=SITE_URL)
     command = [sys.executable, "-m", "flask", "--app", "website", "build", "--out", str(out),
                "--jobs", "1"]
-    root = Path(__file__).resolve().parent.parent
-    subprocess.run(command, cwd=root, env=env, check=True, capture_output=True)
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
     before = {name: (out / name).read_bytes() for name in urls_of(out)}
     target = os.readlink(out)
     for path in posts.glob("*.md"):        # every page changes: a long write phase
         path.write_text(path.read_text().replace("Post number", "Entry number"))
-    build_process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL,
+    build_process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
@@ -636,7 +632,7 @@ def test_a_killed_build_leaves_the_previous_output_whole(tmp_path):
     assert os.readlink(out) == target
     assert {name: (out / name).read_bytes() for name in before} == before
     assert "Post number" in (out / "blog/post-7.html").read_text()
-    subprocess.run(command, cwd=root, env=env, check=True, capture_output=True)
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
     assert "Entry number" in (out / "blog/post-7.html").read_text()
     leftovers = [p.name for p in out.parent.iterdir()
                  if p.name.startswith(".build-2") and p.is_dir()]
@@ -660,14 +656,13 @@ def test_progress_on_a_terminal_line():
 def test_the_live_app_starts_without_the_build_layer(tmp_path):
     """The commands are registered at every start (under Apache too); the
     builder and the preview server are imported only when one runs."""
-    import subprocess
     script = ("import sys\n"
               "from website import create_app\n"
               f"app = create_app({{'POSTS_DIR': {str(TEST_POSTS)!r}, 'CACHE_DIR': {str(tmp_path)!r}}})\n"
               "assert app.test_client().get('/blog').status_code == 200\n"
               "assert 'build' in app.cli.commands and 'preview' in app.cli.commands\n"
               "print(sorted(name for name in sys.modules if name.startswith('website.build')))\n")
-    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parent.parent,
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT,
                           capture_output=True, text=True, check=True)
     assert done.stdout.split("\n")[0] == "['website.build', 'website.build.command']"
 
@@ -867,19 +862,16 @@ os._exit(0)         # as a killed build: nothing stopped, nothing cleaned up
 def test_a_head_start_ends_soon_after_its_build_is_killed(site_posts, tmp_path):
     # It would otherwise go on through every body, holding the build's
     # output lock (inherited): the next build would be refused meanwhile.
-    import subprocess
     import sqlite3
-    import sys
     from contextlib import closing
 
     for n in range(200):
         prose = f"Words *and* [links](/x) and `code` of post {n}, to render. " * 8
         (site_posts / f"long-{n}.md").write_text(
             f"title: Long {n}\ndate: 2021-01-01\n\n" + f"{prose}\n\n" * 40, encoding="utf-8")
-    root = Path(__file__).resolve().parent.parent
     done = subprocess.run([sys.executable, "-c", ORPHANED_HEAD_START, str(site_posts),
                            str(tmp_path / "bodies.sqlite")],
-                          cwd=root, capture_output=True, text=True, check=True, timeout=60)
+                          cwd=ROOT, capture_output=True, text=True, check=True, timeout=60)
     stat = Path("/proc", done.stdout.strip(), "stat")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -1,7 +1,10 @@
 """Lists, block quotes and fenced code read as CommonMark reads them (md_blocks)."""
+import random
+import re
+
 import pytest
 
-from website.content.md_blocks import MAX_NESTING, NestingError
+from website.content.md_blocks import _PARAGRAPH, MAX_NESTING, NestingError
 from website.content.rendering import render
 
 
@@ -171,10 +174,6 @@ def test_an_empty_item_is_an_empty_item():
 
 
 def test_the_paragraph_pattern_matches_as_its_plain_definition():
-    import random
-    import re
-
-    from website.content.md_blocks import _PARAGRAPH
     definition = re.compile(r"<p>((?:(?!</?p>).)*)</p>", re.DOTALL)
     pieces = ["<p>", "</p>", "<", ">", "p", "/", "a", "\n", "<pre>", "</pre>", "<P>", "\x02"]
     chooser = random.Random(11)

@@ -507,7 +507,6 @@ print("frozen before exit", gc.get_freeze_count())
 
 
 def test_a_build_process_skips_the_last_garbage_collection_at_exit(posts_dir, tmp_path):
-
     done = subprocess.run([sys.executable, "-c", FROZEN_AT_EXIT, str(posts_dir), SITE_URL,
                            str(tmp_path / "a"), str(tmp_path / "b")],
                           cwd=ROOT, capture_output=True, text=True, check=True)

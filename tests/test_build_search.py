@@ -17,7 +17,7 @@ from flask import url_for
 
 from conftest import SITE_URL
 from test_build import REFERENCE, manifest, site, site_posts, site_static  # noqa: F401 (fixtures)
-from website.build import headers, search, search_parts
+from website.build import headers, layout, search, search_parts
 from website.build.builder import BuildError, build
 from website.build.preview import make_server
 from website.web.public import public_posts
@@ -101,6 +101,31 @@ def test_each_entry_has_the_post_s_title_date_tags_and_words(site):
         == SITE_URL + "/blog/c%23-and-f%23%20notes%3F"
     # The raw HTML a post holds is text in the index, never markup that runs.
     assert "<script>" not in json.dumps(by_slug["quotes-'\"-<angle>"])
+
+
+def test_reading_the_article_only_makes_the_index_of_the_whole_page(site, tmp_path):
+    """The build has Pagefind read each post's article alone (``--root-selector``);
+    Pagefind reading the whole page, as by default, makes the same files."""
+    app, out, _ = site
+    whole = tmp_path / "site"
+    files = [layout.file_for(url[len(SITE_URL):], True) for url in public_urls(app)]
+    for name in files:
+        (whole / name).parent.mkdir(parents=True, exist_ok=True)
+        (whole / name).write_bytes((out / name).read_bytes())
+    flags = list(search.PAGEFIND_FLAGS)
+    at = flags.index("--root-selector")
+    assert flags[at + 1] == "[data-pagefind-body]"
+    del flags[at:at + 2]
+    subprocess.run([search.pagefind()[0], "--site", str(whole), "--output-path",
+                    str(tmp_path / "index"), "--glob", search.POST_GLOB, *flags],
+                   check=True, capture_output=True, timeout=300)
+    ours = {path.relative_to(out / "pagefind"): path.read_bytes()
+            for path in (out / "pagefind").rglob("*") if path.is_file()}
+    oracle = {path.relative_to(tmp_path / "index"): path.read_bytes()
+              for path in (tmp_path / "index").rglob("*") if path.is_file()}
+    assert len(files) > 10 and len(ours) > 20
+    assert sorted(ours) == sorted(oracle)
+    assert [name for name in ours if ours[name] != oracle[name]] == []
 
 
 def test_pagefind_writes_in_memory_when_there_is_room_and_on_disk_otherwise(

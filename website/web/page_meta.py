@@ -26,8 +26,9 @@ _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 def init_app(app):
-    """Give templates :func:`page_meta`."""
+    """Give templates :func:`page_meta` and :func:`~.public.external_url`."""
     app.add_template_global(page_meta)
+    app.add_template_global(external_url)
 
 
 @dataclass

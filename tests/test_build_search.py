@@ -103,6 +103,12 @@ def test_each_entry_has_the_post_s_title_date_tags_and_words(site):
     assert "<script>" not in json.dumps(by_slug["quotes-'\"-<angle>"])
 
 
+def contents(folder):
+    """``{relative path: bytes}`` of every file under ``folder``."""
+    return {path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in folder.rglob("*") if path.is_file()}
+
+
 def test_reading_the_article_only_makes_the_index_of_the_whole_page(site, tmp_path):
     """The build has Pagefind read each post's article alone (``--root-selector``);
     Pagefind reading the whole page, as by default, makes the same files."""
@@ -119,10 +125,7 @@ def test_reading_the_article_only_makes_the_index_of_the_whole_page(site, tmp_pa
     subprocess.run([search.pagefind()[0], "--site", str(whole), "--output-path",
                     str(tmp_path / "index"), "--glob", search.POST_GLOB, *flags],
                    check=True, capture_output=True, timeout=300)
-    ours = {path.relative_to(out / "pagefind"): path.read_bytes()
-            for path in (out / "pagefind").rglob("*") if path.is_file()}
-    oracle = {path.relative_to(tmp_path / "index"): path.read_bytes()
-              for path in (tmp_path / "index").rglob("*") if path.is_file()}
+    ours, oracle = contents(out / "pagefind"), contents(tmp_path / "index")
     assert len(files) > 10 and len(ours) > 20
     assert sorted(ours) == sorted(oracle)
     assert [name for name in ours if ours[name] != oracle[name]] == []

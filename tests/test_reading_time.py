@@ -1,6 +1,7 @@
 """Reading time: the words of a post (runs of ``\\w``), counted the same fast way or slow."""
 import random
 import re
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +46,8 @@ def test_reading_minutes_round_up_and_are_at_least_one(tmp_path, words, minutes)
     path = tmp_path / "post.md"
     path.write_text("title: T\ndate: 2024-01-01\n\n" + "word, " * words)
     assert Post.from_file(path).reading_minutes == minutes
+
+
+def test_the_readme_gives_the_rate_the_site_uses():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert re.search(rf"\b{WORDS_PER_MINUTE}\s+a\s+minute", readme)

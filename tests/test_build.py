@@ -788,6 +788,31 @@ def test_the_head_start_renders_into_the_cache_until_stopped(make_app, site_post
     cache.close()
 
 
+def test_one_body_to_render_is_worth_a_head_start(make_app, site_posts, tmp_path):
+    # A rebuild after one edit: the one body the cache lacks is rendered by
+    # the head start, beside the planning (see head_start's docstring).
+    from website.build import head_start
+    from website.content import rendering
+    from website.content.render_cache import RenderCache
+    from website.web.public import public_posts
+    app = make_app(site_posts)
+    cache = RenderCache(tmp_path / "bodies.sqlite")
+    with app.test_request_context("/"):
+        posts = public_posts()
+    [edited, *kept] = posts
+    for post in kept:
+        cache.put(post.body, rendering.render(post.body))
+    cache.flush()
+    head = head_start.start(cache, posts, jobs=2)
+    assert head.running
+    deadline = time.monotonic() + 60
+    while cache.key(edited.body) not in cache.keys() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    head.stop()
+    assert cache.get(edited.body) == rendering.render(edited.body)
+    cache.close()
+
+
 def test_a_small_blog_s_first_build_forks_no_head_start(make_app, tmp_path):
     from website.build import head_start
     from website.content.render_cache import RenderCache

@@ -451,10 +451,7 @@ def _place(source, name, key, folder, previous, manifest, made):
         data = handle.read()
     sha = hashlib.sha256(data).hexdigest()
     target = os.path.join(folder, name)
-    parent = os.path.dirname(target)
-    if parent not in made:
-        os.makedirs(parent, exist_ok=True)
-        made.add(parent)
+    _make_parent(target, made)
     written = not (previous is not None
                    and _same_as_before(previous / name, manifest.get(name), sha, data))
     if written:
@@ -475,23 +472,36 @@ def _same_as_before(old, entry, sha, data):
         return False
 
 
-def _carry(source, target):
-    target.parent.mkdir(parents=True, exist_ok=True)
-    workers.link_or_copy(source, target)
+def _make_parent(target, made):
+    """Make the folder of the path ``target``, unless it is in ``made`` (the folders made so far)."""
+    parent = os.path.dirname(target)
+    if parent not in made:
+        os.makedirs(parent, exist_ok=True)
+        made.add(parent)
+
+
+def _carry(previous, folder, name, made):
+    """Link the last build's file ``name`` into ``folder``; its path there."""
+    target = os.path.join(folder, name)
+    _make_parent(target, made)
+    workers.link_or_copy(os.path.join(previous, name), target)
+    return target
 
 
 def _carry_all(previous, folder, entries, report):
-    """Link every file of the last build's index into ``folder``; False (and none) if one is gone."""
+    """Link every file of the last build's index into ``folder``; False (and none) if one is gone.
+
+    Plain paths, and each folder made once, as in :func:`_place`.
+    """
     if previous is None or not entries:
         return False
-    linked = []
+    linked, made = [], set()
     try:
         for name in entries:
-            _carry(previous / name, folder / name)
-            linked.append(folder / name)
+            linked.append(_carry(previous, folder, name, made))
     except OSError:
         for path in linked:
-            path.unlink()
+            os.unlink(path)
         return False
     report.files.update(entries)
     return True
@@ -501,9 +511,10 @@ def _keep_last_index(folder, previous, old, report):
     """After a failure: the last build's index, if any, marked to be made again next time."""
     if previous is None:
         return
+    made = set()
     for name, entry in old.items():
         try:
-            _carry(previous / name, folder / name)
+            _carry(previous, folder, name, made)
         except OSError:
             continue
         report.files[name] = dict(entry, fingerprint="")

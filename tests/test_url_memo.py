@@ -54,3 +54,18 @@ def test_unknown_endpoint_still_fails(app):
     with memoized_url_for(app), app.test_request_context("/", base_url=SITE_URL):
         with pytest.raises(Exception, match="no-such"):
             url_for("no-such.endpoint")
+
+
+def test_a_build_s_planning_works_out_the_urls_its_pages_ask_for(app):
+    # The build plans in a request at SITE_URL, as fetch asks for each page:
+    # the sitemap (every page's URL) then finds them all in the memo.
+    from website.build import builder, pages
+    from website.build.fetch import fetch
+    with app.app_context(), builder.production(app):
+        memo = app.jinja_env.globals["url_for"]
+        planned = pages.site_pages(pages.site_fingerprint(app))
+        asked = []
+        work_out = memo.url_for
+        memo.url_for = lambda *args, **values: (asked.append(args), work_out(*args, **values))[1]
+        assert fetch(app, "/sitemap.xml").status == 200
+    assert len(planned) > 10 and asked == []

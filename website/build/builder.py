@@ -173,7 +173,10 @@ def production(app):
         with app.app_context():
             collection().refresh(force=True, log=False)
             page_collection().refresh(force=True, log=False)
-        with app.test_request_context("/"), memoized_url_for(app), post_cards.keeping(app):
+        # At SITE_URL, as the pages are asked for (see fetch): the URLs the
+        # planning works out are then those the pages find in the memo.
+        with (app.test_request_context("/", base_url=app.config["SITE_URL"]),
+              memoized_url_for(app), post_cards.keeping(app)):
             g.now = moment
             yield
     finally:

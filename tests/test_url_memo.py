@@ -56,11 +56,14 @@ def test_unknown_endpoint_still_fails(app):
             url_for("no-such.endpoint")
 
 
-def test_a_build_s_planning_works_out_the_urls_its_pages_ask_for(app):
-    # The build plans in a request at SITE_URL, as fetch asks for each page:
-    # the sitemap (every page's URL) then finds them all in the memo.
+@pytest.mark.parametrize("site", [SITE_URL, "http://example.com:8080/under/a/path"])
+def test_a_build_s_planning_works_out_the_urls_its_pages_ask_for(app, site):
+    # The build plans in a request where fetch asks for each page (SITE_URL's
+    # scheme and host): the sitemap (every page's URL) then finds them all in
+    # the memo, and each planned URL is one the app answers.
     from website.build import builder, pages
     from website.build.fetch import fetch
+    app.config["SITE_URL"] = site
     with app.app_context(), builder.production(app):
         memo = app.jinja_env.globals["url_for"]
         planned = pages.site_pages(pages.site_fingerprint(app))
@@ -68,4 +71,7 @@ def test_a_build_s_planning_works_out_the_urls_its_pages_ask_for(app):
         work_out = memo.url_for
         memo.url_for = lambda *args, **values: (asked.append(args), work_out(*args, **values))[1]
         assert fetch(app, "/sitemap.xml").status == 200
-    assert len(planned) > 10 and asked == []
+        assert asked == []
+        assert [fetch(app, page.url).status for page in planned] == [page.status
+                                                                     for page in planned]
+    assert len(planned) > 10

@@ -19,7 +19,7 @@ from ..web.pages import collection as page_collection
 from ..web.public import public_posts
 from ..web.store import collection, site_tz
 from . import head_start, layout, pages as site_pages, search, workers
-from .fetch import fetch
+from .fetch import base_url, fetch
 from .output import Output, OutputError
 from .url_memo import memoized_url_for
 
@@ -173,9 +173,9 @@ def production(app):
         with app.app_context():
             collection().refresh(force=True, log=False)
             page_collection().refresh(force=True, log=False)
-        # At SITE_URL, as the pages are asked for (see fetch): the URLs the
-        # planning works out are then those the pages find in the memo.
-        with (app.test_request_context("/", base_url=app.config["SITE_URL"]),
+        # Where the pages are asked for (fetch): the URLs the planning works
+        # out are then those the pages find in the memo.
+        with (app.test_request_context("/", base_url=base_url(app)),
               memoized_url_for(app), post_cards.keeping(app)):
             g.now = moment
             yield

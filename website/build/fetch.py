@@ -15,10 +15,18 @@ class Answer:
     location: str = ""
 
 
-def fetch(app, url):
-    """The app's :class:`Answer` to ``GET url`` (a path with an optional query)."""
-    parts = urlsplit(url)
+def base_url(app):
+    """Where every page is asked for: ``SITE_URL``'s scheme and host (the paths
+    asked for are the site's own, from ``/``)."""
     site = urlsplit(app.config["SITE_URL"])
+    return f"{site.scheme or 'http'}://{site.netloc or 'localhost'}"
+
+
+def fetch(app, url):
+    """The app's :class:`Answer` to ``GET url`` (a path with an optional query), at
+    :func:`base_url`."""
+    parts = urlsplit(url)
+    site = urlsplit(base_url(app))
     https = site.scheme == "https"
     environ = {
         "REQUEST_METHOD": "GET",
@@ -26,12 +34,12 @@ def fetch(app, url):
         # WSGI carries the path percent-decoded, as bytes in a latin-1 string.
         "PATH_INFO": unquote_to_bytes(parts.path).decode("latin-1"),
         "QUERY_STRING": parts.query,
-        "SERVER_NAME": site.hostname or "localhost",
+        "SERVER_NAME": site.hostname,
         "SERVER_PORT": str(site.port or (443 if https else 80)),
         "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": site.netloc or "localhost",
+        "HTTP_HOST": site.netloc,
         "wsgi.version": (1, 0),
-        "wsgi.url_scheme": site.scheme or "http",
+        "wsgi.url_scheme": site.scheme,
         "wsgi.input": io.BytesIO(),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": False,

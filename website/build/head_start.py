@@ -15,7 +15,7 @@ each as it goes (:func:`start_reading`), unless the folder has fewer than
 :data:`FEW` files. Otherwise it is forked once the posts are known, with
 only the bodies the cache lacks (:func:`start`), even one: the first body a
 process renders costs 40 to 90 ms of setting up (the Markdown converter,
-and Pygments' lexers for the languages it meets), the fork about 5 ms. So a
+and Pygments' lexers for the languages it meets), the fork 5 to 10 ms. So a
 rebuild after one edit renders that post's body beside the planning.
 """
 import gc

@@ -4,6 +4,7 @@ import logging
 import math
 import os
 import re
+import string
 import threading
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -20,7 +21,7 @@ MAX_FILE_BYTES = 4 * 1024 * 1024    # a long post is a few dozen kilobytes
 _WORD = re.compile(r"\w+")
 # In ASCII text a word character (\w) is a letter, a digit or "_": every other
 # byte becomes a space, and the words are what splitting on spaces leaves.
-_ASCII_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_ASCII_WORD = frozenset((string.ascii_letters + string.digits + "_").encode("ascii"))
 _ASCII_NOT_WORD_TO_SPACE = bytes(byte if byte in _ASCII_WORD else 0x20 for byte in range(256))
 _TAG_GAPS = re.compile(r"[\s/?#%]+")
 _render_lock = threading.Lock()

@@ -453,23 +453,13 @@ def _place(source, name, key, folder, previous, manifest, made):
     target = os.path.join(folder, name)
     _make_parent(target, made)
     written = not (previous is not None
-                   and _same_as_before(previous / name, manifest.get(name), sha, data))
+                   and workers.same_as_before(previous / name, manifest.get(name), sha, data))
     if written:
         with open(target, "wb") as handle:
             handle.write(data)
     else:
         workers.link_or_copy(previous / name, target)
     return name, {"url": "/" + name, "fingerprint": key, "sha": sha, "made_by": MADE_BY}, written
-
-
-def _same_as_before(old, entry, sha, data):
-    """True if the last build's file ``old`` holds ``data`` (by its manifest ``entry``, or its bytes)."""
-    try:
-        if entry is not None:
-            return entry.get("sha") == sha and old.is_file()
-        return old.stat().st_size == len(data) and old.read_bytes() == data
-    except OSError:
-        return False
 
 
 def _make_parent(target, made):

@@ -89,21 +89,22 @@ def produce(job, page):
                       message=f"{page.url}: the app answered {answer.status}{where}")
     sha = hashlib.sha256(body).hexdigest()
     target = job.folder / page.file
-    if job.previous is not None and _same_as_before(job, page.file, sha, body):
-        link_or_copy(job.previous / page.file, target)
+    old = job.previous / page.file if job.previous is not None else None
+    if old is not None and same_as_before(old, (job.manifest or {}).get(page.file), sha, body):
+        link_or_copy(old, target)
         return Result(page.file, "unchanged", sha)
     with open(target, "wb") as handle:
         handle.write(body)
     return Result(page.file, "written", sha)
 
 
-def _same_as_before(job, name, sha, body):
-    entry = (job.manifest or {}).get(name)
-    old = job.previous / name
-    if entry is not None:
-        return entry.get("sha") == sha and old.is_file()
-    try:   # no record of the last build: compare with its file
-        return old.stat().st_size == len(body) and old.read_bytes() == body
+def same_as_before(old, entry, sha, data):
+    """True if the last build's file ``old`` holds ``data``: by its manifest ``entry``
+    (``sha`` is that of ``data``), or with no entry, by its bytes."""
+    try:
+        if entry is not None:
+            return entry.get("sha") == sha and old.is_file()
+        return old.stat().st_size == len(data) and old.read_bytes() == data
     except OSError:
         return False
 
